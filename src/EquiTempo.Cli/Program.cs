@@ -1,4 +1,32 @@
-using static TorchSharp.torch;
-var x = randn(2,3);
-Console.WriteLine(x.sum().item<float>());
-Console.WriteLine(TorchSharp.torch.get_num_threads());
+using EquiTempo.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+var app = new CommandApp();
+app.Configure(c =>
+{
+    c.SetApplicationName("equitempo");
+    c.AddCommand<EstimateCommand>("estimate")
+        .WithDescription("Tempo (BPM) of audio files: BPM, second tempo, salience, confidence.")
+        .WithExample("estimate", "examples/example.ogg");
+    c.AddCommand<CalibrateCommand>("calibrate")
+        .WithDescription("Label-free calibration: fit BPM = scale × z on drum patterns the program renders itself.");
+    c.AddCommand<TrainCommand>("train")
+        .WithDescription("Self-supervised training (equivariant ratio loss) on folders of unlabelled audio.")
+        .WithExample("train", "--audio", "~/.cache/equitempo/corpus/audio", "--out", "runs/ssl");
+    c.AddCommand<EquivarianceCommand>("equivariance")
+        .WithDescription("Measure how z follows time-stretching on held-out audio (median ratio error, log-log slope, R²).");
+    c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
+    c.PropagateExceptions();
+});
+try
+{
+    return app.Run(args);
+}
+catch (CommandParseException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+catch (CommandRuntimeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+catch (Exception e) when (e is InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException or EquiTempo.Audio.AudioFormatException or ArgumentException)
+{
+    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+    return 1;
+}

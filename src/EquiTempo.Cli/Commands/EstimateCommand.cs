@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using EquiTempo.Audio;
+using EquiTempo.Inference;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EquiTempo.Cli.Commands;
+
+public sealed class EstimateCommand : Command<EstimateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<PATHS>"), Description("Audio files or folders (searched recursively).")] public string[] Paths { get; init; } = Array.Empty<string>();
+        [CommandOption("-m|--model <FILE>"), Description("Model file (default: the shipped model).")] public string? Model { get; init; }
+        [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line) or tsv.")] public string Format { get; init; } = "table";
+        [CommandOption("--local"), Description("Also compute a local tempo curve (sliding window).")] public bool Local { get; init; }
+        [CommandOption("--hop <SECONDS>"), Description("Chunk hop (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
+        public override ValidationResult Validate() =>
+            Paths.Length == 0 ? ValidationResult.Error("give at least one audio file or folder")
+            : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        var files = new List<string>();
+        var errors = new ConcurrentBag<(string, string)>();
+        foreach (var p in s.Paths)
+        {
+            if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
+            else if (File.Exists(p)) files.Add(p);
+            else errors.Add((p, "no such file or folder"));
+        }
+        using var estimator = TempoEstimator.Load(s.Model, new EstimatorConfig { HopSeconds = s.Hop });
+        var results = new TempoEstimate?[files.Count];
+        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+        {
+            try { results[i] = estimator.Estimate(files[i], s.Local, ct); }
+            catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException)
+            { errors.Add((files[i], e.Message)); }
+        });
+        var ok = results.Where(r => r != null).Select(r => r!).ToList();
+        switch (s.Format)
+        {
+            case "json":
+                foreach (var r in ok)
+                    Console.WriteLine(JsonSerializer.Serialize(new
+                    {
+                        file = r.File, bpm = Math.Round(r.Bpm, 2), bpm2 = Math.Round(r.Bpm2, 2), salience = Math.Round(r.Salience, 3),
+                        confidence = Math.Round(r.Confidence, 3), duration_s = Math.Round(r.DurationSeconds, 2), readout = r.Readout,
+                        curve = r.Curve?.Select(p => new[] { Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2) }),
+                    }));
+                break;
+            case "tsv":
+                Console.WriteLine("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s");
+                foreach (var r in ok)
+                    Console.WriteLine(string.Join('\t', r.File, F(r.Bpm), F(r.Bpm2), F(r.Salience), F(r.Confidence), F(r.DurationSeconds)));
+                break;
+            default:
+                var t = new Table().AddColumns("file", "BPM", "2nd BPM", "salience", "confidence", "duration");
+                foreach (var r in ok)
+                    t.AddRow(Markup.Escape(r.File ?? ""), r.Bpm.ToString("F1"), r.Bpm2.ToString("F1"), r.Salience.ToString("F2"), r.Confidence.ToString("F2"), $"{r.DurationSeconds:F1} s");
+                if (ok.Count > 0) AnsiConsole.Write(t);
+                if (s.Local)
+                    foreach (var r in ok.Where(r => r.Curve != null))
+                        AnsiConsole.MarkupLineInterpolated($"[grey]{r.File}: {string.Join("  ", r.Curve!.Select(p => $"{p.TimeSeconds:F0}s {p.Bpm:F0}"))}[/]");
+                break;
+        }
+        foreach (var (f, m) in errors.OrderBy(e => e.Item1))
+            Console.Error.WriteLine($"error: {(m.StartsWith(f) ? m : $"{f}: {m}")}");
+        return errors.IsEmpty ? 0 : 1;
+    }
+
+    private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,106 @@
+using System.ComponentModel;
+using EquiTempo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EquiTempo.Cli.Commands;
+
+public sealed class TrainCommand : Command<TrainCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-a|--audio <PATH>"), Description("Audio file or folder (repeatable; searched recursively).")]
+        public string[] Audio { get; init; } = Array.Empty<string>();
+        [CommandOption("-o|--out <DIR>"), Description("Run folder: checkpoints, config.json, logs, model.eqtm.")]
+        public string Out { get; init; } = "";
+        [CommandOption("--resume"), Description("Continue the run in --out from its last completed epoch.")]
+        public bool Resume { get; init; }
+        [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
+        [CommandOption("--batch <PAIRS>"), Description("Pairs per step (paper: 32).")] public int? Batch { get; init; }
+        [CommandOption("--lr <RATE>")] public double? LearningRate { get; init; }
+        [CommandOption("--seed <N>")] public int? Seed { get; init; }
+        [CommandOption("--validation <FRACTION>"), Description("Files held out for validation (paper: 0.2).")] public double? Validation { get; init; }
+        [CommandOption("--stretch <DOMAIN>"), Description("waveform (WSOLA, paper) or features (log-mel frame interpolation).")]
+        public string? Stretch { get; init; }
+        [CommandOption("--fill-views"), Description("Decode excerpt × α so sped-up views have no silent tail (the paper zero-pads).")]
+        public bool FillViews { get; init; }
+        [CommandOption("--decode-cache <DIR>"), Description("Where the decoded corpus is kept (default ~/.cache/equitempo/decoded; \"none\" to decode each excerpt).")]
+        public string? DecodeCache { get; init; }
+        [CommandOption("--excerpts-per-file <N>")] public int? ExcerptsPerFile { get; init; }
+        [CommandOption("--micro-batch <PAIRS>"), Description("Pairs per micro-batch (speed only).")] public int? MicroBatch { get; init; }
+        [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
+        [CommandOption("--min-seconds <S>"), Description("Skip files shorter than this.")] public double? MinSeconds { get; init; }
+        [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Audio.Length == 0) return ValidationResult.Error("--audio is required");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            if (Stretch is not null && Stretch is not ("waveform" or "features")) return ValidationResult.Error("--stretch must be waveform or features");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        var d = new TrainingConfig();
+        var cfg = d with
+        {
+            Epochs = s.Epochs ?? d.Epochs,
+            BatchPairs = s.Batch ?? d.BatchPairs,
+            LearningRate = s.LearningRate ?? d.LearningRate,
+            Seed = s.Seed ?? d.Seed,
+            ValidationFraction = s.Validation ?? d.ValidationFraction,
+            Stretch = s.Stretch == "features" ? StretchDomain.Features : StretchDomain.Waveform,
+            ExcerptsPerFile = s.ExcerptsPerFile ?? d.ExcerptsPerFile,
+            FillViewsFromSource = s.FillViews,
+            DecodeCacheDirectory = s.DecodeCache == "none" ? "" : s.DecodeCache,
+            MicroBatchPairs = s.MicroBatch ?? d.MicroBatchPairs,
+            MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
+            MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
+            ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,
+        };
+        var trainer = new SelfSupervisedTrainer(cfg);
+        TrainingResult result;
+        void Log(string m) => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]");
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            result = AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("training", maxValue: 1.0);
+                    var progress = new Progress<TrainingProgress>(p =>
+                    {
+                        task.Value = Math.Min(1.0, ((p.Epoch - 1) + (double)p.Step / Math.Max(1, p.StepsPerEpoch)) / p.Epochs);
+                        task.Description = $"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} {p.ViewsPerSecond:F1} views/s, {p.Remaining:hh\\:mm\\:ss} left"
+                            + (p.ValidationLoss is double v ? $" val {v:F4}" : "");
+                    });
+                    return trainer.Run(s.Audio, s.Out, s.Resume, progress, Log, cancellationToken);
+                });
+        }
+        else
+        {
+            int lastPrinted = -1;
+            var progress = new SyncProgress<TrainingProgress>(p =>
+            {
+                if (p.EpochDone || p.Step == 1 || p.Step - lastPrinted >= 10)
+                {
+                    lastPrinted = p.Step;
+                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} {p.ViewsPerSecond:F1} views/s elapsed {p.Elapsed:hh\\:mm\\:ss} left {p.Remaining:hh\\:mm\\:ss}"
+                        + (p.ValidationLoss is double v ? $" validation {v:F4}" : ""));
+                }
+            });
+            result = trainer.Run(s.Audio, s.Out, s.Resume, progress, m => Console.WriteLine(m), cancellationToken);
+        }
+        if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; model: {result.ModelPath}");
+        return 0;
+    }
+}
+
+/// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool and may reorder lines).</summary>
+internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

@@ -1,0 +1,33 @@
+namespace EquiTempo.Audio;
+
+/// <summary>Finds ffmpeg/ffprobe on the PATH (looked up on each use, so installing ffmpeg needs no restart).</summary>
+internal static class FfmpegLocator
+{
+    /// <summary>
+    /// Replaces the PATH value for lookups in the current async flow only, so a test can simulate a
+    /// machine without ffmpeg without disturbing tests running in parallel.
+    /// </summary>
+    internal static readonly AsyncLocal<string?> SearchPathOverride = new();
+
+    public const string MissingAdvice = "which is not on the PATH";
+
+    public static string? Find(string tool)
+    {
+        string? searchPath = SearchPathOverride.Value ?? Environment.GetEnvironmentVariable("PATH");
+        if (string.IsNullOrEmpty(searchPath)) return null;
+        string[] names = OperatingSystem.IsWindows() ? [tool + ".exe", tool] : [tool];
+        foreach (string dir in searchPath.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (string name in names)
+            {
+                string candidate = System.IO.Path.Combine(dir.Trim('"'), name);
+                if (File.Exists(candidate)) return candidate;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The path of <paramref name="tool"/>, or an <see cref="AudioFormatException"/> saying how to get it.</summary>
+    public static string Require(string tool, string path, string format) =>
+        Find(tool) ?? throw new AudioFormatException(path, $"format {format} needs {tool} (Debian package `ffmpeg`), {MissingAdvice}");
+}

@@ -1,0 +1,108 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Features;
+
+/// <summary>Front-end settings. Defaults are the paper's (Quinton 2022, reference code): 44.1 kHz,
+/// STFT 2048 / hop 441 (100 frames/s), Hann, magnitude, 81 HTK mel bands 30 Hz–17 kHz, log(x + 1e-7).</summary>
+public sealed record LogMelConfig(
+    int SampleRate = 44100,
+    int FftSize = 2048,
+    int HopLength = 441,
+    int MelBands = 81,
+    double MinHz = 30,
+    double MaxHz = 17000,
+    double LogOffset = 1e-7,
+    int ExcerptSamples = 600_000)
+{
+    /// <summary>Frames produced for <paramref name="samples"/> samples with a centred STFT: 1 + samples / hop.</summary>
+    public int FrameCount(int samples) => 1 + samples / HopLength;
+    public int ExcerptFrames => FrameCount(ExcerptSamples);
+    public double FramesPerSecond => (double)SampleRate / HopLength;
+    /// <summary>The value a frame of digital silence takes: log(0 + offset).</summary>
+    public float SilenceValue => (float)Math.Log(LogOffset);
+}
+
+/// <summary>
+/// Waveform → log-mel spectrogram, computed with TorchSharp's STFT. Matches torchaudio's
+/// Spectrogram(center=True, reflect padding, periodic Hann) + MelScale(HTK, no norm) + log(x + eps),
+/// which is what the reference model was trained on, so weights and features stay interchangeable.
+/// Thread-safe: the filterbank and window are immutable after construction.
+/// </summary>
+public sealed class LogMelFrontEnd : IDisposable
+{
+    public LogMelConfig Config { get; }
+    private readonly Tensor _window;     // (n_fft)
+    private readonly Tensor _melBasis;   // (n_freqs, n_mels)
+
+    public LogMelFrontEnd(LogMelConfig? config = null)
+    {
+        Config = config ?? new LogMelConfig();
+        _window = hann_window(Config.FftSize, periodic: true, dtype: float32);
+        var fb = MelFilterbank(Config.SampleRate, Config.FftSize, Config.MelBands, Config.MinHz, Config.MaxHz);
+        _melBasis = tensor(fb, new long[] { Config.FftSize / 2 + 1, Config.MelBands });
+    }
+
+    /// <summary>Triangular HTK-mel filterbank, (fftSize/2+1) × bands, row-major, no area normalisation
+    /// (the construction of torchaudio.functional.melscale_fbanks with norm=None, mel_scale="htk").</summary>
+    public static float[] MelFilterbank(int sampleRate, int fftSize, int bands, double minHz, double maxHz)
+    {
+        int nFreqs = fftSize / 2 + 1;
+        var freqs = new double[nFreqs];
+        for (int k = 0; k < nFreqs; k++) freqs[k] = (double)(sampleRate / 2) * k / (nFreqs - 1);
+        double mMin = HzToMel(minHz), mMax = HzToMel(maxHz);
+        var fPts = new double[bands + 2];
+        for (int i = 0; i < bands + 2; i++) fPts[i] = MelToHz(mMin + (mMax - mMin) * i / (bands + 1));
+        var fb = new float[nFreqs * bands];
+        for (int k = 0; k < nFreqs; k++)
+            for (int m = 0; m < bands; m++)
+            {
+                double down = (freqs[k] - fPts[m]) / (fPts[m + 1] - fPts[m]);
+                double up = (fPts[m + 2] - freqs[k]) / (fPts[m + 2] - fPts[m + 1]);
+                fb[k * bands + m] = (float)Math.Max(0, Math.Min(down, up));
+            }
+        return fb;
+    }
+
+    public static double HzToMel(double hz) => 2595.0 * Math.Log10(1.0 + hz / 700.0);
+    public static double MelToHz(double mel) => 700.0 * (Math.Pow(10.0, mel / 2595.0) - 1.0);
+
+    /// <summary>Centre frequency (Hz) of each mel band.</summary>
+    public double[] BandCentresHz()
+    {
+        double mMin = HzToMel(Config.MinHz), mMax = HzToMel(Config.MaxHz);
+        return Enumerable.Range(1, Config.MelBands).Select(i => MelToHz(mMin + (mMax - mMin) * i / (Config.MelBands + 1))).ToArray();
+    }
+
+    /// <summary>Waveforms (B, samples) or (samples) → log-mel (B, 1, bands, frames) or (1, bands, frames).</summary>
+    public Tensor Forward(Tensor waveforms)
+    {
+        using var scope = NewDisposeScope();
+        bool single = waveforms.dim() == 1;
+        var x = single ? waveforms.unsqueeze(0) : waveforms;
+        // Reflect padding needs more samples than half a window; shorter inputs are padded with zeros first.
+        long minLen = Config.FftSize / 2 + 1;
+        if (x.shape[1] < minLen) x = nn.functional.pad(x, new long[] { 0, minLen - x.shape[1] });
+        var spec = stft(x, Config.FftSize, hop_length: Config.HopLength, win_length: Config.FftSize,
+            window: _window, center: true, pad_mode: PaddingModes.Reflect, normalized: false,
+            onesided: true, return_complex: true);        // (B, freqs, frames)
+        var mag = spec.abs();
+        var mel = matmul(mag.transpose(1, 2), _melBasis).transpose(1, 2); // (B, bands, frames)
+        var logMel = (mel + Config.LogOffset).log_().unsqueeze(1);
+        if (single) logMel = logMel.squeeze(0);
+        return logMel.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Convenience: one mono waveform at <see cref="LogMelConfig.SampleRate"/> → (1, bands, frames).</summary>
+    public Tensor Forward(float[] mono)
+    {
+        using var t = tensor(mono);
+        return Forward(t);
+    }
+
+    public void Dispose()
+    {
+        _window.Dispose();
+        _melBasis.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace EquiTempo.Model;
+
+/// <summary>Network settings; defaults are the paper's "TCN" (about 28k parameters with the 300-class head).</summary>
+public sealed record TcnConfig(
+    int Filters = 16,
+    int KernelSize = 5,
+    int Dilations = 10,
+    double Dropout = 0.1,
+    int EmbeddingSize = 16,
+    int TempoClasses = 300,
+    int MelBands = 81);
+
+/// <summary>
+/// The paper's TCN: BatchNorm2d(1) → three conv blocks that fold the 81 mel bands to one →
+/// 10 dilated residual blocks → global average over time → dropout → Linear(16→16) (the embedding)
+/// → ELU → Linear(16→1), the scalar z that self-supervision makes proportional to tempo.
+/// A classifier head ELU → Linear(16→300) on the embedding serves the fine-tuned downstream route.
+/// </summary>
+/// <remarks>
+/// Two forms of the same function, chosen for speed on CPU: ELU is applied after the
+/// frequency max-pool rather than before it. ELU is strictly increasing, so max(ELU(a)) = ELU(max(a))
+/// and the gradient reaches the same arg-max element: outputs and gradients are unchanged, but the
+/// ELU and its backward touch a third of the elements. The first conv computes only the 78 bands that
+/// the (3×1) pool keeps (PyTorch's floor mode drops band 78 of 79 anyway).
+/// </remarks>
+public sealed class TempoTcn : nn.Module<Tensor, Tensor>
+{
+    public TcnConfig Config { get; }
+    private readonly BatchNorm2d bn_input;
+    private readonly Conv2d conv1, conv2, conv3;
+    private readonly Dropout dropout;
+    private readonly ModuleList<ResidualBlock> tcn;
+    private readonly Dropout head_dropout;
+    private readonly Linear dense;
+    private readonly Linear output_reg;
+    private readonly Linear output;
+
+    public TempoTcn(TcnConfig? config = null) : base("TempoTcn")
+    {
+        Config = config ?? new TcnConfig();
+        int f = Config.Filters;
+        bn_input = nn.BatchNorm2d(1);
+        conv1 = nn.Conv2d(1, f, (3, 3));
+        conv2 = nn.Conv2d(f, f, (3, 3));
+        conv3 = nn.Conv2d(f, f, (FoldedBands(Config.MelBands), 1));
+        dropout = nn.Dropout(Config.Dropout);
+        tcn = new ModuleList<ResidualBlock>();
+        for (int i = 0; i < Config.Dilations; i++)
+            tcn.Add(new ResidualBlock($"block{i}", f, f, Config.KernelSize, 1 << i, Config.Dropout));
+        head_dropout = nn.Dropout(Config.Dropout);
+        dense = nn.Linear(f, Config.EmbeddingSize);
+        output_reg = nn.Linear(Config.EmbeddingSize, 1);
+        output = nn.Linear(Config.EmbeddingSize, Config.TempoClasses);
+        RegisterComponents();
+    }
+
+    /// <summary>Compute the first two conv blocks in the reference code's order (ELU, then pool over all
+    /// bands). Same function; kept to test that equality and to benchmark what the reordering buys.</summary>
+    public bool ReferenceOrder { get; set; }
+
+    internal static Tensor Elu(Tensor x) => F.elu(x, 1.0, false);
+
+    /// <summary>Bands left after conv(3)→pool(3)→conv(3)→pool(3): the height of the last conv kernel (8 for 81).</summary>
+    public static int FoldedBands(int melBands) => ((melBands - 2) / 3 - 2) / 3;
+
+    /// <summary>Input normalisation (BatchNorm2d over the batch in training mode). Split out so a trainer
+    /// can normalise a whole batch and run the rest in micro-batches with identical gradients.</summary>
+    public Tensor Normalize(Tensor x) => bn_input.forward(x);
+
+    /// <summary>Normalised log-mel (B, 1, bands, frames) → frame features (B, filters, frames − 4).</summary>
+    public Tensor Features(Tensor xn)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x;
+        if (ReferenceOrder)
+        {
+            x = dropout.forward(F.max_pool2d(Elu(conv1.forward(xn)), new long[] { 3, 1 }));
+            x = dropout.forward(F.max_pool2d(Elu(conv2.forward(x)), new long[] { 3, 1 }));
+        }
+        else
+        {
+            long bands = xn.shape[2];
+            long keep = (bands - 2) / 3 * 3;                   // conv1 rows that pool1 keeps
+            x = conv1.forward(xn.narrow(2, 0, keep + 2));
+            x = dropout.forward(Elu(F.max_pool2d(x, new long[] { 3, 1 })));
+            x = conv2.forward(x);
+            x = dropout.forward(Elu(F.max_pool2d(x, new long[] { 3, 1 })));
+        }
+        x = dropout.forward(Elu(conv3.forward(x)));
+        x = x.squeeze(2);
+        foreach (var block in tcn) x = block.forward(x);
+        return Elu(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Normalised input → 16-d embedding: the Linear(16→16) output before its ELU.</summary>
+    public Tensor EmbedNormalized(Tensor xn)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = Features(xn).mean(new long[] { 2 });
+        return dense.forward(head_dropout.forward(pooled)).MoveToOuterDisposeScope();
+    }
+
+    public Tensor Embed(Tensor x) { using var xn = Normalize(x); return EmbedNormalized(xn); }
+
+    /// <summary>Embedding → scalar z (B).</summary>
+    public Tensor ScalarFromEmbedding(Tensor embedding)
+    {
+        using var a = Elu(embedding);
+        using var z = output_reg.forward(a);
+        return z.squeeze(1);
+    }
+
+    /// <summary>Embedding → tempo-class logits (B, 300).</summary>
+    public Tensor ClassLogitsFromEmbedding(Tensor embedding)
+    {
+        using var a = Elu(embedding);
+        return output.forward(a);
+    }
+
+    /// <summary>Log-mel (B, 1, bands, frames) → scalar z (B).</summary>
+    public override Tensor forward(Tensor x)
+    {
+        using var e = Embed(x);
+        return ScalarFromEmbedding(e);
+    }
+
+    /// <summary>Parameters of the self-supervised part (everything but the class head).</summary>
+    public IEnumerable<Parameter> BackboneParameters() =>
+        named_parameters().Where(p => !p.name.StartsWith("output.")).Select(p => p.parameter);
+
+    public IEnumerable<Parameter> ClassHeadParameters() => output.parameters();
+
+    public long ParameterCount(bool includeClassHead = true) =>
+        named_parameters().Where(p => includeClassHead || !p.name.StartsWith("output.")).Sum(p => p.parameter.numel());
+}
+
+/// <summary>Dilated residual block: conv(k, dilation d, same) → ELU → spatial dropout → 1×1 conv,
+/// plus a 1×1 conv of the input on the residual path (the reference "TCN" block).</summary>
+public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv1d conv;
+    private readonly Dropout1d spatial_dropout;
+    private readonly Conv1d conv1x1;
+    private readonly Conv1d conv1x1_res;
+
+    public ResidualBlock(string name, int inChannels, int filters, int kernelSize, int dilation, double dropout) : base(name)
+    {
+        conv = nn.Conv1d(inChannels, filters, kernelSize, dilation: dilation, padding: (kernelSize - 1) * dilation / 2);
+        spatial_dropout = nn.Dropout1d(dropout);
+        conv1x1 = nn.Conv1d(filters, filters, 1);
+        conv1x1_res = nn.Conv1d(inChannels, filters, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = conv1x1.forward(spatial_dropout.forward(TempoTcn.Elu(conv.forward(x))));
+        return (conv1x1_res.forward(x) + y).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,84 @@
+using EquiTempo.Features;
+using EquiTempo.Model;
+using EquiTempo.Synthesis;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Training;
+
+/// <summary>Result of fitting BPM = scale × z.</summary>
+/// <param name="LogCorrelation">Pearson r of log z against log BPM over the examples: how well one global scale can work.</param>
+/// <param name="Acc1">Share of the fitting examples that the fitted scale puts within ±4 % of their tempo.</param>
+public sealed record ScaleFit(double Scale, int Examples, double LogCorrelation, double Acc1, double Acc2, string Source);
+
+/// <summary>
+/// Fits the single factor that turns the equivariant output z into BPM. Robust to octave errors in the
+/// references: the scale is the median of BPM/z after folding every ratio into one octave around the
+/// first estimate, so a label that is double or half the felt tempo does not drag the fit.
+/// </summary>
+public static class ScaleCalibration
+{
+    /// <summary>Label-free: renders drum patterns and click tracks at tempi spread log-uniformly over
+    /// [minBpm, maxBpm] and fits the scale on them. No human label is involved.</summary>
+    public static ScaleFit FitOnRenderedRhythms(TempoTcn network, LogMelFrontEnd frontEnd, int examples = 96,
+        double minBpm = 60, double maxBpm = 200, int seed = 42)
+    {
+        var bpms = new double[examples];
+        var rng = new Random(seed);
+        for (int i = 0; i < examples; i++) bpms[i] = minBpm * Math.Pow(maxBpm / minBpm, (i + rng.NextDouble()) / examples);
+        var cfg = new DrumRenderConfig(frontEnd.Config.SampleRate, (double)frontEnd.Config.ExcerptSamples / frontEnd.Config.SampleRate);
+        var audio = bpms.Select((b, i) => DrumPatternRenderer.Render(b, seed * 1000 + i, cfg)).ToList();
+        var z = OutputsOf(network, frontEnd, audio);
+        return Fit(z, bpms, "rendered drum patterns and click tracks, 60–200 BPM (no human labels)");
+    }
+
+    /// <summary>z for each waveform (one excerpt each, cropped or zero-padded to the front end's excerpt).</summary>
+    public static float[] OutputsOf(TempoTcn network, LogMelFrontEnd frontEnd, IReadOnlyList<float[]> audio, int batch = 8)
+    {
+        int n = frontEnd.Config.ExcerptSamples;
+        var z = new float[audio.Count];
+        network.eval();
+        for (int s = 0; s < audio.Count; s += batch)
+        {
+            int count = Math.Min(batch, audio.Count - s);
+            var flat = new float[(long)count * n];
+            for (int k = 0; k < count; k++) Array.Copy(audio[s + k], 0, flat, (long)k * n, Math.Min(n, audio[s + k].Length));
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var out1 = network.forward(frontEnd.Forward(tensor(flat, new long[] { count, n }))).data<float>().ToArray();
+            Array.Copy(out1, 0, z, s, count);
+        }
+        return z;
+    }
+
+    /// <summary>Few-label (or any-label) fit from outputs and reference tempi.</summary>
+    public static ScaleFit Fit(IReadOnlyList<float> z, IReadOnlyList<double> referenceBpm, string source)
+    {
+        var idx = Enumerable.Range(0, z.Count).Where(i => z[i] > 0 && float.IsFinite(z[i]) && referenceBpm[i] > 0).ToArray();
+        if (idx.Length == 0) throw new InvalidOperationException("no example gave a positive output z: the model cannot be calibrated");
+        var logRatio = idx.Select(i => Math.Log(referenceBpm[i] / z[i])).OrderBy(v => v).ToArray();
+        double first = logRatio[logRatio.Length / 2];
+        // Fold each example's log-ratio into (first − ln√2, first + ln√2]: octave errors of the labels cancel out.
+        var folded = logRatio.Select(v => first + Wrap(v - first)).OrderBy(v => v).ToArray();
+        double scale = Math.Exp(folded[folded.Length / 2]);
+        double acc1 = idx.Count(i => Math.Abs(scale * z[i] / referenceBpm[i] - 1) <= 0.04) / (double)idx.Length;
+        double acc2 = idx.Count(i => new[] { 1, 2, 3, 0.5, 1 / 3.0 }.Any(f => Math.Abs(scale * z[i] / (referenceBpm[i] * f) - 1) <= 0.04)) / (double)idx.Length;
+        var lz = idx.Select(i => Math.Log(z[i])).ToArray();
+        var lb = idx.Select(i => Math.Log(referenceBpm[i])).ToArray();
+        return new ScaleFit(scale, idx.Length, Pearson(lz, lb), acc1, acc2, source);
+    }
+
+    private static double Wrap(double d)
+    {
+        double oct = Math.Log(2);
+        while (d > oct / 2) d -= oct;
+        while (d <= -oct / 2) d += oct;
+        return d;
+    }
+
+    private static double Pearson(double[] a, double[] b)
+    {
+        double ma = a.Average(), mb = b.Average(), sab = 0, saa = 0, sbb = 0;
+        for (int i = 0; i < a.Length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) * (a[i] - ma); sbb += (b[i] - mb) * (b[i] - mb); }
+        return saa > 0 && sbb > 0 ? sab / Math.Sqrt(saa * sbb) : double.NaN;
+    }
+}

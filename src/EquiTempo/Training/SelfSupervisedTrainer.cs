@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using EquiTempo.Audio;
+using EquiTempo.Features;
+using EquiTempo.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Training;
+
+/// <summary>Progress of a training run, reported after every step and at the end of every epoch.</summary>
+public sealed record TrainingProgress(
+    int Epoch, int Epochs, int Step, int StepsPerEpoch, double Loss, double ViewsPerSecond,
+    TimeSpan Elapsed, TimeSpan Remaining, double? ValidationLoss = null, bool EpochDone = false);
+
+/// <summary>Outcome of <see cref="SelfSupervisedTrainer.Run"/>.</summary>
+public sealed record TrainingResult(string ModelPath, int EpochsCompleted, double? BestValidationLoss,
+    IReadOnlyList<string> SkippedFiles, int TrainFiles, int ValidationFiles, TimeSpan Elapsed);
+
+/// <summary>
+/// The self-supervised training loop: a folder of unlabelled audio in, a model directory out
+/// (config.json, split lists, checkpoint each epoch, best model, CSV logs and a PNG of the curves).
+/// A killed run resumes from its last completed epoch. Pairs for epoch e come from a RNG seeded by
+/// (seed, e, position), so a resumed run sees exactly the data the uninterrupted run would have.
+/// </summary>
+public sealed class SelfSupervisedTrainer
+{
+    public const string ModelFileName = "model.eqtm";
+    public const string CheckpointFileName = "checkpoint.eqtm";
+    private const string OptimizerFileName = "checkpoint.optim";
+    private const string StateFileName = "state.json";
+    private const string ConfigFileName = "config.json";
+
+    private readonly TrainingConfig _cfg;
+    private readonly LogMelConfig _frontCfg;
+    private readonly TcnConfig _netCfg;
+
+    public SelfSupervisedTrainer(TrainingConfig? config = null, LogMelConfig? frontEnd = null, TcnConfig? network = null)
+    {
+        _cfg = config ?? new TrainingConfig();
+        _frontCfg = frontEnd ?? new LogMelConfig(ExcerptSamples: _cfg.ExcerptSamples);
+        _netCfg = network ?? new TcnConfig(MelBands: _frontCfg.MelBands);
+    }
+
+    private sealed record RunState(int CompletedEpochs, double? BestValidationLoss, int Seed);
+
+    /// <summary>Lists the audio files and their durations, skipping (and reporting) unreadable or too-short ones.</summary>
+    public static (List<CorpusFile> Files, List<string> Skipped) ScanCorpus(IEnumerable<string> inputs, double minSeconds, PcmCache? cache = null,
+        Action<int, int>? onFile = null)
+    {
+        var paths = AudioDecoder.FindAudioFiles(inputs).ToList();
+        var files = new CorpusFile?[paths.Count];
+        var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            try
+            {
+                // With a cache the decoded length is the truth (headers can be off by a block); without, the header's.
+                double seconds = cache is not null ? (double)cache.Ensure(paths[i]) / cache.SampleRate : AudioDecoder.Probe(paths[i]).DurationSeconds;
+                if (seconds <= 0 || seconds < minSeconds)
+                    skipped.Add($"{paths[i]}: too short ({seconds:F1} s < {minSeconds} s)");
+                else files[i] = new CorpusFile(paths[i], seconds);
+            }
+            catch (Exception e) { skipped.Add(e is AudioFormatException ? e.Message : $"{paths[i]}: {e.Message}"); }
+            onFile?.Invoke(i, paths.Count);
+        });
+        return (files.Where(f => f != null).Select(f => f!).ToList(), skipped.OrderBy(s => s).ToList());
+    }
+
+    /// <summary>Deterministic split by file: the same seed and file list always give the same split.</summary>
+    public static (List<CorpusFile> Train, List<CorpusFile> Validation) Split(IReadOnlyList<CorpusFile> files, double fraction, int seed)
+    {
+        var order = files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var rng = new Random(seed);
+        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        int nVal = files.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(fraction * files.Count));
+        if (fraction <= 0) nVal = 0;
+        return (order.Skip(nVal).ToList(), order.Take(nVal).ToList());
+    }
+
+    public TrainingResult Run(IEnumerable<string> audioInputs, string outDir, bool resume = false,
+        IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
+    {
+        log ??= _ => { };
+        if (_cfg.LibTorchThreads is int th) set_num_threads(th);
+        Directory.CreateDirectory(outDir);
+        var statePath = Path.Combine(outDir, StateFileName);
+        RunState state = new(0, null, _cfg.Seed);
+        if (resume)
+        {
+            if (!File.Exists(statePath)) throw new InvalidOperationException($"{outDir}: nothing to resume (no {StateFileName}); start without --resume");
+            state = JsonSerializer.Deserialize<RunState>(File.ReadAllText(statePath))!;
+        }
+        else if (File.Exists(statePath))
+            throw new InvalidOperationException($"{outDir} already holds a training run; pass --resume to continue it or choose another --out");
+
+        var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, _frontCfg.SampleRate);
+        if (cache is not null) log($"decoding the corpus into {cache.Directory} (once; later runs reuse it)");
+        int scanned = 0;
+        var (files, skipped) = ScanCorpus(audioInputs, _cfg.MinFileSeconds, cache, (_, total) =>
+        {
+            int k = Interlocked.Increment(ref scanned);
+            if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
+        });
+        foreach (var s in skipped) log($"skipped {s}");
+        if (files.Count == 0) throw new InvalidOperationException("no usable audio files found in the given inputs");
+        var (train, val) = Split(files, _cfg.ValidationFraction, _cfg.Seed);
+        File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
+        File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
+        File.WriteAllText(Path.Combine(outDir, ConfigFileName), JsonSerializer.Serialize(
+            new { training = _cfg, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count }, TempoModel.Json));
+        log($"{files.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
+
+        manual_seed(_cfg.Seed + state.CompletedEpochs);
+        var meta = new ModelMetadata { Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
+        using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName)) : new TempoModel(meta);
+        var opt = optim.Adam(model.Network.BackboneParameters(), _cfg.LearningRate);
+        if (resume && File.Exists(Path.Combine(outDir, OptimizerFileName)))
+            opt.load_state_dict(Path.Combine(outDir, OptimizerFileName));
+        var step = new EquivariantStep(model.Network, _cfg.MicroBatchPairs);
+        using var frontEnd = new LogMelFrontEnd(_frontCfg);
+        var sampler = new ViewPairSampler(_cfg, _frontCfg.SampleRate, cache);
+        var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"), "epoch,train_loss,validation_loss,views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
+        var stepLog = new CsvLog(Path.Combine(outDir, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
+
+        var valPairs = BuildValidationBatches(val, sampler, frontEnd, skippedDuringRun: null);
+        var runWatch = Stopwatch.StartNew();
+        var skippedDuringRun = new System.Collections.Concurrent.ConcurrentBag<string>();
+        double? best = state.BestValidationLoss;
+        int stepsPerEpoch = (int)Math.Ceiling((double)train.Count * _cfg.ExcerptsPerFile / _cfg.BatchPairs);
+        if (_cfg.MaxStepsPerEpoch > 0) stepsPerEpoch = Math.Min(stepsPerEpoch, _cfg.MaxStepsPerEpoch);
+        int epochsToRun = _cfg.Epochs - state.CompletedEpochs;
+        double elapsedBefore = epochLog.LastElapsedSeconds;
+
+        for (int epoch = state.CompletedEpochs + 1; epoch <= _cfg.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var epochWatch = Stopwatch.StartNew();
+            model.Network.train();
+            double lossSum = 0; int steps = 0; long views = 0;
+            using var loaderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var channel = Channel.CreateBounded<PairBatch>(Math.Max(1, _cfg.PrefetchBatches));
+            var producer = Task.Run(() => ProduceEpoch(train, epoch, stepsPerEpoch, sampler, frontEnd, channel.Writer, skippedDuringRun, loaderCts.Token));
+            try
+            {
+                foreach (var batch in ReadAll(channel.Reader, loaderCts.Token))
+                {
+                    using (batch)
+                    {
+                        opt.zero_grad();
+                        double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
+                        opt.step();
+                        if (!double.IsFinite(loss)) log($"warning: non-finite loss at epoch {epoch} step {steps + 1}");
+                        lossSum += loss; steps++; views += 2L * batch.Count;
+                        double vps = views / epochWatch.Elapsed.TotalSeconds;
+                        double secsPerStep = epochWatch.Elapsed.TotalSeconds / steps;
+                        double remaining = secsPerStep * ((stepsPerEpoch - steps) + (double)(_cfg.Epochs - epoch) * stepsPerEpoch);
+                        stepLog.Append($"{epoch},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
+                        progress?.Report(new TrainingProgress(epoch, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
+                    }
+                }
+                producer.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                loaderCts.Cancel();
+                try { producer.Wait(); } catch { /* cancellation or a loader error already surfaced */ }
+                while (channel.Reader.TryRead(out var left)) left.Dispose();
+            }
+            if (steps == 0) throw new InvalidOperationException("no training batch could be built (all files failed to decode?)");
+
+            double? valLoss = null;
+            if (valPairs.Count > 0)
+            {
+                model.Network.eval();
+                double s = 0; int n = 0;
+                foreach (var b in valPairs) { s += step.Evaluate(b.InputsI, b.InputsJ, b.RatesI, b.RatesJ) * b.Count; n += b.Count; }
+                valLoss = s / n;
+            }
+            double trainLoss = lossSum / steps;
+            double epochVps = views / epochWatch.Elapsed.TotalSeconds;
+            // Checkpoint first, then the state that points to it: a kill between the two loses nothing but this epoch.
+            model.Metadata.Training["epochs"] = epoch.ToString(CultureInfo.InvariantCulture);
+            model.Metadata.Training["train_loss"] = F(trainLoss);
+            if (valLoss is double vl0) model.Metadata.Training["validation_loss"] = F(vl0);
+            model.Metadata.Training["train_files"] = train.Count.ToString(CultureInfo.InvariantCulture);
+            model.Metadata.Training["train_hours"] = F(train.Sum(f => f.DurationSeconds) / 3600);
+            model.Metadata.Training["stretch"] = _cfg.Stretch.ToString();
+            model.Metadata.Training["wall_seconds"] = F(elapsedBefore + runWatch.Elapsed.TotalSeconds);
+            model.Save(Path.Combine(outDir, CheckpointFileName));
+            SaveOptimizer(opt, Path.Combine(outDir, OptimizerFileName));
+            bool improved = valLoss is double v ? best is null || v < best : true;
+            if (improved)
+            {
+                if (valLoss is double v2) best = v2;
+                File.Copy(Path.Combine(outDir, CheckpointFileName), Path.Combine(outDir, ModelFileName + ".tmp"), true);
+                File.Move(Path.Combine(outDir, ModelFileName + ".tmp"), Path.Combine(outDir, ModelFileName), true);
+            }
+            WriteAtomic(statePath, JsonSerializer.Serialize(new RunState(epoch, best, _cfg.Seed)));
+            epochLog.Append($"{epoch},{F(trainLoss)},{(valLoss is double vv ? F(vv) : "")},{F(epochVps)},{F(epochWatch.Elapsed.TotalSeconds)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
+            try { TrainingPlot.Write(Path.Combine(outDir, "training.png"), stepLog.Path, epochLog.Path); }
+            catch (Exception e) { log($"warning: could not draw training.png: {e.Message}"); }
+            progress?.Report(new TrainingProgress(epoch, _cfg.Epochs, steps, stepsPerEpoch, trainLoss, epochVps, runWatch.Elapsed,
+                TimeSpan.FromSeconds(epochWatch.Elapsed.TotalSeconds * (_cfg.Epochs - epoch)), valLoss, EpochDone: true));
+            log($"epoch {epoch}/{_cfg.Epochs}: train loss {trainLoss:F4}" + (valLoss is double x ? $", validation loss {x:F4}" : "") + $", {epochVps:F1} views/s, {epochWatch.Elapsed.TotalSeconds:F0} s");
+        }
+        foreach (var b in valPairs) b.Dispose();
+        var allSkipped = skipped.Concat(skippedDuringRun.Distinct()).ToList();
+        return new TrainingResult(Path.Combine(outDir, ModelFileName), _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
+    }
+
+    private static IEnumerable<PairBatch> ReadAll(ChannelReader<PairBatch> reader, CancellationToken ct)
+    {
+        while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+            while (reader.TryRead(out var b)) yield return b;
+    }
+
+    /// <summary>Producer: decodes, stretches and runs the front end for one epoch's batches, two pairs at a time in parallel.</summary>
+    private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler, LogMelFrontEnd frontEnd,
+        ChannelWriter<PairBatch> writer, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
+    {
+        try
+        {
+            var order = Enumerable.Range(0, _cfg.ExcerptsPerFile).SelectMany(_ => train).ToList();
+            var rng = new Random(HashCode.Combine(_cfg.Seed, epoch));
+            for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+            for (int s = 0; s < steps; s++)
+            {
+                ct.ThrowIfCancellationRequested();
+                int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
+                var pairs = new ViewPair?[count];
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, k =>
+                {
+                    var file = order[from + k];
+                    try { pairs[k] = sampler.Sample(file, new Random(HashCode.Combine(_cfg.Seed, epoch, from + k))); }
+                    catch (Exception e) when (e is AudioFormatException or IOException) { skipped.Add(e.Message); }
+                });
+                var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
+                if (ok.Count == 0) continue;
+                var batch = PairBatch.Build(ok, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples);
+                writer.WriteAsync(batch, ct).AsTask().GetAwaiter().GetResult();
+            }
+            writer.Complete();
+        }
+        catch (Exception e) { writer.TryComplete(e is OperationCanceledException ? null : e); if (e is not OperationCanceledException) throw; }
+    }
+
+    /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
+    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd, object? skippedDuringRun)
+    {
+        var batches = new List<PairBatch>();
+        for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
+        {
+            int count = Math.Min(_cfg.BatchPairs, val.Count - from);
+            var pairs = new ViewPair?[count];
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
+            {
+                try { pairs[k] = sampler.Sample(val[from + k], new Random(HashCode.Combine(_cfg.Seed, -1, from + k))); }
+                catch (Exception e) when (e is AudioFormatException or IOException) { }
+            });
+            var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
+            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples));
+        }
+        return batches;
+    }
+
+    private static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper opt, string path)
+    {
+        var tmp = path + ".tmp";
+        opt.save_state_dict(tmp);
+        File.Move(tmp, path, true);
+    }
+
+    internal static void WriteAtomic(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, true);
+    }
+
+    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Append-only CSV with a header; on resume, rows of epochs after the last completed one
+/// (from a killed run) are dropped so the log matches the checkpoint.</summary>
+internal sealed class CsvLog
+{
+    public string Path { get; }
+    public double LastElapsedSeconds { get; }
+
+    public CsvLog(string path, string header, int keepEpochsUpTo)
+    {
+        Path = path;
+        var kept = new List<string> { header };
+        if (File.Exists(path))
+        {
+            foreach (var line in File.ReadLines(path).Skip(1))
+            {
+                var first = line.Split(',')[0];
+                if (int.TryParse(first, CultureInfo.InvariantCulture, out int ep) && ep <= keepEpochsUpTo) kept.Add(line);
+            }
+        }
+        if (kept.Count > 1 && double.TryParse(kept[^1].Split(',')[^1], CultureInfo.InvariantCulture, out var el)) LastElapsedSeconds = el;
+        SelfSupervisedTrainer.WriteAtomic(path, string.Join('\n', kept) + "\n");
+    }
+
+    public void Append(string row) => File.AppendAllText(Path, row + "\n");
+}

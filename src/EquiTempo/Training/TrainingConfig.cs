@@ -1,0 +1,46 @@
+namespace EquiTempo.Training;
+
+/// <summary>Where the stretched views are made.</summary>
+public enum StretchDomain
+{
+    /// <summary>WSOLA on the waveform, pitch preserved (the paper; SoX tempo -m).</summary>
+    Waveform,
+    /// <summary>Linear interpolation of log-mel frames along time: cheaper, approximate (no transient re-synthesis).</summary>
+    Features,
+}
+
+/// <summary>Self-supervised training settings; defaults are the paper's.</summary>
+public sealed record TrainingConfig
+{
+    public int Epochs { get; init; } = 10;
+    /// <summary>Pairs per optimiser step (the paper's batch size 32: 32 i-views and 32 j-views).</summary>
+    public int BatchPairs { get; init; } = 32;
+    public double LearningRate { get; init; } = 1e-3;
+    public double ValidationFraction { get; init; } = 0.2;
+    public int Seed { get; init; } = 0;
+    public double MinRate { get; init; } = 0.8;
+    public double MaxRate { get; init; } = 1.2;
+    public int ExcerptSamples { get; init; } = 600_000;
+    /// <summary>An excerpt starts no closer than this to the end of the file (the reference's margin).</summary>
+    public int EndMarginSamples { get; init; } = 8192;
+    public StretchDomain Stretch { get; init; } = StretchDomain.Waveform;
+    /// <summary>
+    /// Decode enough source (excerpt × α) that a sped-up view is filled with music to the end. The paper
+    /// stretches a fixed excerpt and zero-pads the shortened view, which leaves a silent tail whose length
+    /// is (1 − 1/α) of the view: a cue to α that is not tempo. Off by default to match the paper.
+    /// </summary>
+    public bool FillViewsFromSource { get; init; } = false;
+    /// <summary>Excerpts drawn from each training file per epoch (the paper: 1).</summary>
+    public int ExcerptsPerFile { get; init; } = 1;
+    /// <summary>Pairs per micro-batch of the network step (speed only; gradients are the same).</summary>
+    public int MicroBatchPairs { get; init; } = 4;
+    /// <summary>Batches prepared ahead by the loader while the network trains.</summary>
+    public int PrefetchBatches { get; init; } = 2;
+    /// <summary>Ignore files shorter than this (seconds).</summary>
+    public double MinFileSeconds { get; init; } = 0;
+    /// <summary>Stop after this many steps per epoch (0 = all); for smoke tests and quick runs.</summary>
+    public int MaxStepsPerEpoch { get; init; } = 0;
+    public int? LibTorchThreads { get; init; }
+    /// <summary>Folder for the decoded-corpus cache (mono 16-bit PCM); null = <see cref="PcmCache.DefaultDirectory"/>. Empty string = no cache.</summary>
+    public string? DecodeCacheDirectory { get; init; }
+}

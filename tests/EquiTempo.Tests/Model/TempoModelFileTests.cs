@@ -1,0 +1,54 @@
+using EquiTempo.Model;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Tests.Model;
+
+public class TempoModelFileTests
+{
+    [Fact]
+    public void SaveLoad_RoundTripsWeightsStatsAndMetadata()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
+        try
+        {
+            manual_seed(4);
+            using var model = new TempoModel();
+            model.Metadata.Readout.Scale = 123.5;
+            model.Metadata.Training["note"] = "unit test";
+            model.Network.train();
+            using (no_grad()) using (var warm = model.Network.forward(randn(4, 1, 81, 120) * 2 + 3)) { } // moves BN running stats
+            model.Network.eval();
+            using var x = randn(2, 1, 81, 200);
+            using var z0 = model.Network.forward(x);
+            model.Save(path);
+            using var loaded = TempoModel.Load(path);
+            using var z1 = loaded.Network.forward(x);
+            Assert.True(allclose(z0, z1, rtol: 1e-6, atol: 1e-7));
+            Assert.Equal(123.5, loaded.Metadata.Readout.Scale);
+            Assert.Equal("unit test", TempoModel.ReadMetadata(path).Training["note"]);
+            Assert.InRange(new FileInfo(path).Length, 90_000, 130_000);   // ~28k float32 weights
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Fact]
+    public void TruncatedOrForeignFile_GivesAnErrorNamingTheFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
+        var junk = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
+        try
+        {
+            using (var m = new TempoModel()) m.Save(path);
+            var bytes = File.ReadAllBytes(path);
+            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+            var e = Assert.Throws<InvalidDataException>(() => TempoModel.Load(path));
+            Assert.Contains(path, e.Message);
+            File.WriteAllText(junk, "hello, not a model");
+            var e2 = Assert.Throws<InvalidDataException>(() => TempoModel.Load(junk));
+            Assert.Contains(junk, e2.Message);
+            var e3 = Assert.Throws<FileNotFoundException>(() => TempoModel.Load(junk + ".missing"));
+            Assert.Contains(".missing", e3.Message);
+        }
+        finally { File.Delete(path); File.Delete(junk); }
+    }
+}
