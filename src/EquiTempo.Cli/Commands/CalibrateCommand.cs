@@ -13,7 +13,12 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
     {
         [CommandOption("-m|--model <FILE>"), Description("Model file to calibrate (updated in place unless --out).")] public string Model { get; init; } = "";
         [CommandOption("-o|--out <FILE>"), Description("Write the calibrated model here instead.")] public string? Out { get; init; }
-        [CommandOption("--examples <N>"), Description("Rendered rhythm examples (label-free).")] public int Examples { get; init; } = 96;
+        [CommandOption("--examples <N>"), Description("Rendered rhythm examples (label-free route).")] public int Examples { get; init; } = 96;
+        [CommandOption("-l|--labels <INDEX>"), Description("Few-label route: fit on these labelled tracks (CSV/TSV index with path and bpm) instead of renders.")]
+        public string? Labels { get; init; }
+        [CommandOption("--max-tracks <N>"), Description("Use at most N labelled tracks (N can be 1).")] public int? MaxTracks { get; init; }
+        [CommandOption("--evaluate <INDEX>"), Description("After fitting, report Acc1/Acc2 of the scale readout on this labelled index.")]
+        public string? Evaluate { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 42;
         public override ValidationResult Validate() => string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required") : ValidationResult.Success();
     }
@@ -22,7 +27,14 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
     {
         using var model = TempoModel.Load(s.Model);
         using var fe = new LogMelFrontEnd(model.Metadata.FrontEnd);
-        var fit = ScaleCalibration.FitOnRenderedRhythms(model.Network, fe, s.Examples, seed: s.Seed);
+        ScaleFit fit;
+        if (s.Labels is null) fit = ScaleCalibration.FitOnRenderedRhythms(model.Network, fe, s.Examples, seed: s.Seed);
+        else
+        {
+            var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
+            if (s.MaxTracks is int m) tracks = tracks.OrderBy(t => HashCode.Combine(t.Path.Length, t.Bpm, s.Seed)).Take(m).ToList();
+            fit = ScaleCalibration.FitOnLabelledTracks(model.Network, fe, tracks, w => Console.Error.WriteLine($"warning: {w}"));
+        }
         model.Metadata.Readout.Scale = fit.Scale;
         model.Metadata.Readout.ScaleSource = fit.Source;
         model.Metadata.Training["calibration_examples"] = fit.Examples.ToString();
@@ -37,6 +49,26 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         t.AddRow("source", Markup.Escape(fit.Source));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {s.Out ?? s.Model}");
+        if (s.Evaluate is not null)
+        {
+            var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate);
+            int n = 0, a1 = 0, a2 = 0;
+            var zs = new List<double>(); var refs = new List<double>();
+            foreach (var tr in tracks)
+            {
+                float z;
+                try { z = ScaleCalibration.TrackOutput(model.Network, fe, tr.Path); } catch (EquiTempo.Audio.AudioFormatException e) { Console.Error.WriteLine($"warning: {e.Message}"); continue; }
+                n++;
+                if (z <= 0) continue;
+                double est = fit.Scale * z;
+                zs.Add(Math.Log(z)); refs.Add(Math.Log(tr.Bpm));
+                if (EquiTempo.Evaluation.TempoMetrics.Acc1(est, tr.Bpm)) a1++;
+                if (EquiTempo.Evaluation.TempoMetrics.Acc2(est, tr.Bpm)) a2++;
+            }
+            double mz = zs.Average(), mr = refs.Average();
+            double r = zs.Zip(refs).Sum(p => (p.First - mz) * (p.Second - mr)) / Math.Sqrt(zs.Sum(v => (v - mz) * (v - mz)) * refs.Sum(v => (v - mr) * (v - mr)));
+            AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {n}, Acc1 = {(double)a1 / n:P1}, Acc2 = {(double)a2 / n:P1}, r(log z, log BPM) = {r:F3}");
+        }
         return 0;
     }
 }

@@ -1,3 +1,5 @@
+using EquiTempo.Audio;
+using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
 using EquiTempo.Synthesis;
@@ -29,6 +31,30 @@ public static class ScaleCalibration
         var audio = bpms.Select((b, i) => DrumPatternRenderer.Render(b, seed * 1000 + i, cfg)).ToList();
         var z = OutputsOf(network, frontEnd, audio);
         return Fit(z, bpms, "rendered drum patterns and click tracks, 60–200 BPM (no human labels)");
+    }
+
+    /// <summary>Few-label route: the scale fitted on labelled tracks (N may be 1). Octave errors in the labels are tolerated.</summary>
+    public static ScaleFit FitOnLabelledTracks(TempoTcn network, LogMelFrontEnd frontEnd, IReadOnlyList<LabelledTrack> tracks, Action<string>? warn = null)
+    {
+        var z = new List<float>();
+        var bpm = new List<double>();
+        foreach (var t in tracks)
+        {
+            try { z.Add(TrackOutput(network, frontEnd, t.Path)); bpm.Add(t.Bpm); }
+            catch (AudioFormatException e) { warn?.Invoke(e.Message); }
+        }
+        return Fit(z, bpm, $"{bpm.Count} labelled track(s)");
+    }
+
+    /// <summary>A track's z: the median over its non-overlapping 13.6 s chunks (silent chunks skipped).</summary>
+    public static float TrackOutput(TempoTcn network, LogMelFrontEnd frontEnd, string path)
+    {
+        var chunkSec = (double)frontEnd.Config.ExcerptSamples / frontEnd.Config.SampleRate;
+        var chunks = AudioDecoder.ReadBlocks(path, chunkSec, frontEnd.Config.SampleRate)
+            .Where(c => c.Length > 0 && Math.Sqrt(c.Sum(v => (double)v * v) / c.Length) > 3e-4).ToList();
+        if (chunks.Count == 0) throw new AudioFormatException(path, "silent or empty: no tempo");
+        var z = OutputsOf(network, frontEnd, chunks).Where(v => v > 0 && float.IsFinite(v)).OrderBy(v => v).ToArray();
+        return z.Length == 0 ? -1f : z[z.Length / 2];
     }
 
     /// <summary>z for each waveform (one excerpt each, cropped or zero-padded to the front end's excerpt).</summary>

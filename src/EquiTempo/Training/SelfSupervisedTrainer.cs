@@ -141,13 +141,17 @@ public sealed class SelfSupervisedTrainer
             model.Network.train();
             double lossSum = 0; int steps = 0; long views = 0;
             using var loaderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var channel = Channel.CreateBounded<PairBatch>(Math.Max(1, _cfg.PrefetchBatches));
+            var channel = Channel.CreateBounded<List<ViewPair>>(Math.Max(1, _cfg.PrefetchBatches));
             var producer = Task.Run(() => ProduceEpoch(train, epoch, stepsPerEpoch, sampler, frontEnd, channel.Writer, skippedDuringRun, loaderCts.Token));
             try
             {
-                foreach (var batch in ReadAll(channel.Reader, loaderCts.Token))
+                foreach (var pairs in ReadAll(channel.Reader, loaderCts.Token))
                 {
-                    using (batch)
+                    // The front end runs here, on the training thread, not in the loader: LibTorch ops from
+                    // two threads each start their own OpenMP team, and on 2 cores the two teams spin
+                    // against each other (measured: training fell to ~11 views/s). The loader keeps the
+                    // single-threaded work (reading, WSOLA), which overlaps the network step.
+                    using (var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples))
                     {
                         opt.zero_grad();
                         double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
@@ -167,7 +171,7 @@ public sealed class SelfSupervisedTrainer
             {
                 loaderCts.Cancel();
                 try { producer.Wait(); } catch { /* cancellation or a loader error already surfaced */ }
-                while (channel.Reader.TryRead(out var left)) left.Dispose();
+                while (channel.Reader.TryRead(out _)) { }
             }
             if (steps == 0) throw new InvalidOperationException("no training batch could be built (all files failed to decode?)");
 
@@ -211,15 +215,15 @@ public sealed class SelfSupervisedTrainer
         return new TrainingResult(Path.Combine(outDir, ModelFileName), _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
     }
 
-    private static IEnumerable<PairBatch> ReadAll(ChannelReader<PairBatch> reader, CancellationToken ct)
+    private static IEnumerable<List<ViewPair>> ReadAll(ChannelReader<List<ViewPair>> reader, CancellationToken ct)
     {
         while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
             while (reader.TryRead(out var b)) yield return b;
     }
 
-    /// <summary>Producer: decodes, stretches and runs the front end for one epoch's batches, two pairs at a time in parallel.</summary>
+    /// <summary>Producer: reads and stretches one epoch's pairs, a batch at a time (the front end runs on the consumer).</summary>
     private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler, LogMelFrontEnd frontEnd,
-        ChannelWriter<PairBatch> writer, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
+        ChannelWriter<List<ViewPair>> writer, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
     {
         try
         {
@@ -231,7 +235,7 @@ public sealed class SelfSupervisedTrainer
                 ct.ThrowIfCancellationRequested();
                 int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
                 var pairs = new ViewPair?[count];
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, k =>
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1, CancellationToken = ct }, k =>
                 {
                     var file = order[from + k];
                     try { pairs[k] = sampler.Sample(file, new Random(HashCode.Combine(_cfg.Seed, epoch, from + k))); }
@@ -239,8 +243,7 @@ public sealed class SelfSupervisedTrainer
                 });
                 var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
                 if (ok.Count == 0) continue;
-                var batch = PairBatch.Build(ok, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples);
-                writer.WriteAsync(batch, ct).AsTask().GetAwaiter().GetResult();
+                writer.WriteAsync(ok, ct).AsTask().GetAwaiter().GetResult();
             }
             writer.Complete();
         }

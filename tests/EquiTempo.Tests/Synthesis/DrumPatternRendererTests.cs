@@ -1,0 +1,35 @@
+using EquiTempo.Synthesis;
+using EquiTempo.Tests.Signals;
+
+namespace EquiTempo.Tests.Synthesis;
+
+public class DrumPatternRendererTests
+{
+    [Theory]
+    [InlineData(70.0)]
+    [InlineData(120.0)]
+    [InlineData(175.0)]
+    public void ClickPattern_HasItsBeatAtTheRequestedTempo(double bpm)
+    {
+        var x = DrumPatternRenderer.Render(bpm, seed: 3, new DrumRenderConfig(Seconds: 12), patternIndex: 4);
+        var onsets = TestSignals.OnsetTimes(x, 44100);
+        Assert.InRange(TestSignals.MedianBpm(onsets), bpm * 0.99, bpm * 1.01);
+    }
+
+    [Fact]
+    public void Renders_AreDeterministicPerSeedAndBounded()
+    {
+        var a = DrumPatternRenderer.Render(128, seed: 5);
+        var b = DrumPatternRenderer.Render(128, seed: 5);
+        Assert.Equal(a, b);
+        Assert.All(a, v => Assert.InRange(v, -1f, 1f));
+        Assert.True(a.Any(v => Math.Abs(v) > 0.1f));
+    }
+
+    [Fact]
+    public void NonPositiveTempo_IsRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => DrumPatternRenderer.Render(0, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DrumPatternRenderer.Render(double.NaN, 1));
+    }
+}
