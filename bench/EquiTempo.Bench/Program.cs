@@ -37,4 +37,43 @@ if (args.Length > 0 && args[0] == "quick-train")
     }
     return;
 }
+if (args.Length > 0 && args[0] == "overfit")
+{
+    // Can the network fit a fixed batch of stretched drum-pattern pairs? A check of the gradient path.
+    double lr = args.Length > 1 ? double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1e-3;
+    manual_seed(0);
+    var rng = new Random(0);
+    var fe = new EquiTempo.Features.LogMelFrontEnd();
+    var st = new EquiTempo.Audio.TimeStretcher();
+    int pairs = 8, n = 132_300;
+    var vi = new List<float[]>(); var vj = new List<float[]>(); var ai = new float[pairs]; var aj = new float[pairs];
+    for (int k = 0; k < pairs; k++)
+    {
+        var src = EquiTempo.Synthesis.DrumPatternRenderer.Render(70 + 100 * rng.NextDouble(), k, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 4));
+        ai[k] = (float)(0.8 + 0.4 * rng.NextDouble()); aj[k] = (float)(0.8 + 0.4 * rng.NextDouble());
+        vi.Add(st.Stretch(src, ai[k], 44100, n)); vj.Add(st.Stretch(src, aj[k], 44100, n));
+    }
+    var xi = fe.Forward(tensor(vi.SelectMany(v => v).ToArray(), new long[] { pairs, n }));
+    var xj = fe.Forward(tensor(vj.SelectMany(v => v).ToArray(), new long[] { pairs, n }));
+    double dropout = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.1;
+    var init = args.Length > 3 && args[3] == "pytorch" ? TcnInit.PyTorchDefault : TcnInit.SignalPreserving;
+    var model = new TempoTcn(new TcnConfig(Dropout: dropout, Init: init)); model.train();
+    var opt = optim.Adam(model.BackboneParameters(), lr);
+    var step = new EquivariantStep(model, 2);
+    for (int it = 0; it <= 200; it++)
+    {
+        opt.zero_grad();
+        double loss = step.ForwardBackward(xi, xj, tensor(ai), tensor(aj));
+        opt.step();
+        if (it % 20 == 0)
+        {
+            using var _ = no_grad();
+            model.eval();
+            var zi = model.forward(xi).data<float>().ToArray(); var zj = model.forward(xj).data<float>().ToArray();
+            model.train();
+            Console.WriteLine($"step {it}: loss {loss:F4}  z_i {string.Join(" ", zi.Take(4).Select(v => v.ToString("F3")))}  ratio err {string.Join(" ", Enumerable.Range(0, 4).Select(k => (zi[k] / zj[k] / (ai[k] / aj[k]) - 1).ToString("F3")))}");
+        }
+    }
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -16,6 +16,8 @@ app.Configure(c =>
         .WithExample("train", "--audio", "~/.cache/equitempo/corpus/audio", "--out", "runs/ssl");
     c.AddCommand<EquivarianceCommand>("equivariance")
         .WithDescription("Measure how z follows time-stretching on held-out audio (median ratio error, log-log slope, R²).");
+    c.AddCommand<RenderRhythmsCommand>("render-rhythms")
+        .WithDescription("Write drum patterns rendered at known tempi (WAV + index.tsv): labelled audio with no human label.");
     c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
     c.PropagateExceptions();
 });

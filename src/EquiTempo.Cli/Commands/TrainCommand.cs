@@ -22,6 +22,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--validation <FRACTION>"), Description("Files held out for validation (paper: 0.2).")] public double? Validation { get; init; }
         [CommandOption("--stretch <DOMAIN>"), Description("waveform (WSOLA, paper) or features (log-mel frame interpolation).")]
         public string? Stretch { get; init; }
+        [CommandOption("--init <SCHEME>"), Description("signal-preserving (default) or pytorch (the reference code's layer defaults).")]
+        public string? Init { get; init; }
         [CommandOption("--fill-views"), Description("Decode excerpt × α so sped-up views have no silent tail (the paper zero-pads).")]
         public bool FillViews { get; init; }
         [CommandOption("--decode-cache <DIR>"), Description("Where the decoded corpus is kept (default ~/.cache/equitempo/decoded; \"none\" to decode each excerpt).")]
@@ -36,6 +38,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (Audio.Length == 0) return ValidationResult.Error("--audio is required");
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            if (Init is not null && Init is not ("signal-preserving" or "pytorch")) return ValidationResult.Error("--init must be signal-preserving or pytorch");
             if (Stretch is not null && Stretch is not ("waveform" or "features")) return ValidationResult.Error("--stretch must be waveform or features");
             return ValidationResult.Success();
         }
@@ -60,7 +63,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
             ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,
         };
-        var trainer = new SelfSupervisedTrainer(cfg);
+        var net = new EquiTempo.Model.TcnConfig(Init: s.Init == "pytorch" ? EquiTempo.Model.TcnInit.PyTorchDefault : EquiTempo.Model.TcnInit.SignalPreserving);
+        var trainer = new SelfSupervisedTrainer(cfg, network: net);
         TrainingResult result;
         void Log(string m) => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]");
         if (AnsiConsole.Profile.Capabilities.Interactive)

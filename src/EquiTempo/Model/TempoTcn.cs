@@ -13,7 +13,23 @@ public sealed record TcnConfig(
     double Dropout = 0.1,
     int EmbeddingSize = 16,
     int TempoClasses = 300,
-    int MelBands = 81);
+    int MelBands = 81,
+    TcnInit Init = TcnInit.SignalPreserving);
+
+/// <summary>How the weights start.</summary>
+public enum TcnInit
+{
+    /// <summary>PyTorch's layer defaults, as the reference code had. Each residual block (with its 1×1
+    /// residual conv) shrinks the input-dependent part of the signal about threefold while the biases
+    /// add constants, so after 10 blocks z is almost the same for every input (measured: identical to
+    /// 3 decimals) and the ratio loss has next to no gradient towards tempo: on 2 CPU cores, 200 steps
+    /// on one fixed batch did not reduce it.</summary>
+    PyTorchDefault,
+    /// <summary>He-normal convs with zero biases, identity 1×1 residual convs, and the last conv of each
+    /// residual branch at zero (Goyal et al. 2017; Fixup): the TCN starts as an identity over the front
+    /// convs' features and each block's branch grows from there, so input differences reach z.</summary>
+    SignalPreserving,
+}
 
 /// <summary>
 /// The paper's TCN: BatchNorm2d(1) → three conv blocks that fold the 81 mel bands to one →
@@ -57,6 +73,18 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         output_reg = nn.Linear(Config.EmbeddingSize, 1);
         output = nn.Linear(Config.EmbeddingSize, Config.TempoClasses);
         RegisterComponents();
+        if (Config.Init == TcnInit.SignalPreserving) InitialiseSignalPreserving();
+    }
+
+    private void InitialiseSignalPreserving()
+    {
+        using var noGrad = no_grad();
+        foreach (var conv in new[] { conv1, conv2, conv3 })
+        {
+            nn.init.kaiming_normal_(conv.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+            conv.bias!.zero_();
+        }
+        foreach (var block in tcn) block.InitialiseSignalPreserving();
     }
 
     /// <summary>Compute the first two conv blocks in the reference code's order (ELU, then pool over all
@@ -155,6 +183,18 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         conv1x1 = nn.Conv1d(filters, filters, 1);
         conv1x1_res = nn.Conv1d(inChannels, filters, 1);
         RegisterComponents();
+    }
+
+    internal void InitialiseSignalPreserving()
+    {
+        nn.init.kaiming_normal_(conv.weight, nonlinearity: nn.init.NonlinearityType.ReLU);
+        conv.bias!.zero_();
+        conv1x1.weight.zero_();
+        conv1x1.bias!.zero_();
+        conv1x1_res.weight.zero_();
+        long c = Math.Min(conv1x1_res.weight.shape[0], conv1x1_res.weight.shape[1]);
+        for (long i = 0; i < c; i++) conv1x1_res.weight[i, i, 0] = 1f;
+        conv1x1_res.bias!.zero_();
     }
 
     public override Tensor forward(Tensor x)
