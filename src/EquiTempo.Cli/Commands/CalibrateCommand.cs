@@ -45,7 +45,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         t.AddRow("scale (BPM per unit z)", fit.Scale.ToString("G5"));
         t.AddRow("examples", fit.Examples.ToString());
         t.AddRow("r(log z, log BPM)", fit.LogCorrelation.ToString("F3"));
-        t.AddRow("Acc1 / Acc2 on the renders", $"{fit.Acc1:P1} / {fit.Acc2:P1}");
+        t.AddRow("Acc1 / Acc2 on the fitting examples", $"{fit.Acc1:P1} / {fit.Acc2:P1}");
         t.AddRow("source", Markup.Escape(fit.Source));
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {s.Out ?? s.Model}");

@@ -24,6 +24,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Stretch { get; init; }
         [CommandOption("--init <SCHEME>"), Description("signal-preserving (default) or pytorch (the reference code's layer defaults).")]
         public string? Init { get; init; }
+        [CommandOption("--init-from <MODEL>"), Description("Start from a model's weights (e.g. pre-trained on rendered rhythms).")]
+        public string? InitFrom { get; init; }
         [CommandOption("--fill-views"), Description("Decode excerpt × α so sped-up views have no silent tail (the paper zero-pads).")]
         public bool FillViews { get; init; }
         [CommandOption("--decode-cache <DIR>"), Description("Where the decoded corpus is kept (default ~/.cache/equitempo/decoded; \"none\" to decode each excerpt).")]
@@ -57,6 +59,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Stretch = s.Stretch == "features" ? StretchDomain.Features : StretchDomain.Waveform,
             ExcerptsPerFile = s.ExcerptsPerFile ?? d.ExcerptsPerFile,
             FillViewsFromSource = s.FillViews,
+            InitFrom = s.InitFrom,
             DecodeCacheDirectory = s.DecodeCache == "none" ? "" : s.DecodeCache,
             MicroBatchPairs = s.MicroBatch ?? d.MicroBatchPairs,
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,

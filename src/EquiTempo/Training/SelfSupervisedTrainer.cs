@@ -115,7 +115,9 @@ public sealed class SelfSupervisedTrainer
 
         manual_seed(_cfg.Seed + state.CompletedEpochs);
         var meta = new ModelMetadata { Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
-        using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName)) : new TempoModel(meta);
+        using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName))
+            : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
+        model.Network.train();
         var opt = optim.Adam(model.Network.BackboneParameters(), _cfg.LearningRate);
         if (resume && File.Exists(Path.Combine(outDir, OptimizerFileName)))
             opt.load_state_dict(Path.Combine(outDir, OptimizerFileName));
@@ -213,6 +215,18 @@ public sealed class SelfSupervisedTrainer
         foreach (var b in valPairs) b.Dispose();
         var allSkipped = skipped.Concat(skippedDuringRun.Distinct()).ToList();
         return new TrainingResult(Path.Combine(outDir, ModelFileName), _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
+    }
+
+    private static TempoModel StartFrom(string path, ModelMetadata meta)
+    {
+        var m = TempoModel.Load(path);
+        m.Metadata.Description = meta.Description + $", started from {Path.GetFileName(path)}";
+        m.Metadata.Training = new Dictionary<string, string>(m.Metadata.Training.Select(kv => new KeyValuePair<string, string>("start_" + kv.Key, kv.Value)))
+        {
+            ["start_model"] = path,
+        };
+        m.Metadata.Readout = new TempoReadout();   // the starting model's readout does not carry over
+        return m;
     }
 
     private static IEnumerable<List<ViewPair>> ReadAll(ChannelReader<List<ViewPair>> reader, CancellationToken ct)

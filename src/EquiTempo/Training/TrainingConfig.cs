@@ -43,4 +43,6 @@ public sealed record TrainingConfig
     public int? LibTorchThreads { get; init; }
     /// <summary>Folder for the decoded-corpus cache (mono 16-bit PCM); null = <see cref="PcmCache.DefaultDirectory"/>. Empty string = no cache.</summary>
     public string? DecodeCacheDirectory { get; init; }
+    /// <summary>Start from this model's weights instead of a fresh network (e.g. one pre-trained on rendered rhythms).</summary>
+    public string? InitFrom { get; init; }
 }
