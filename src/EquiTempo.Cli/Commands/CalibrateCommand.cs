@@ -32,7 +32,8 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         else
         {
             var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
-            if (s.MaxTracks is int m) tracks = tracks.OrderBy(t => HashCode.Combine(t.Path.Length, t.Bpm, s.Seed)).Take(m).ToList();
+            if (s.MaxTracks is int m)
+                tracks = tracks.Select((t, i) => (t, key: DeterministicSeed.Mix(s.Seed, i))).OrderBy(p => p.key).Take(m).Select(p => p.t).ToList();
             fit = ScaleCalibration.FitOnLabelledTracks(model.Network, fe, tracks, w => Console.Error.WriteLine($"warning: {w}"));
         }
         model.Metadata.Readout.Scale = fit.Scale;

@@ -34,7 +34,7 @@ public static class EquivarianceProbe
         {
             for (int e = 0; e < excerptsPerFile; e++)
             {
-                var rng = new Random(HashCode.Combine(seed, f, e));
+                var rng = new Random(DeterministicSeed.Mix(seed, f, e));
                 float[] excerpt;
                 try
                 {

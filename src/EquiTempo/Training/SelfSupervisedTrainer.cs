@@ -242,7 +242,7 @@ public sealed class SelfSupervisedTrainer
         try
         {
             var order = Enumerable.Range(0, _cfg.ExcerptsPerFile).SelectMany(_ => train).ToList();
-            var rng = new Random(HashCode.Combine(_cfg.Seed, epoch));
+            var rng = new Random(DeterministicSeed.Mix(_cfg.Seed, epoch));
             for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
             for (int s = 0; s < steps; s++)
             {
@@ -252,7 +252,7 @@ public sealed class SelfSupervisedTrainer
                 Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1, CancellationToken = ct }, k =>
                 {
                     var file = order[from + k];
-                    try { pairs[k] = sampler.Sample(file, new Random(HashCode.Combine(_cfg.Seed, epoch, from + k))); }
+                    try { pairs[k] = sampler.Sample(file, new Random(DeterministicSeed.Mix(_cfg.Seed, epoch, from + k))); }
                     catch (Exception e) when (e is AudioFormatException or IOException) { skipped.Add(e.Message); }
                 });
                 var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
@@ -274,7 +274,7 @@ public sealed class SelfSupervisedTrainer
             var pairs = new ViewPair?[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
             {
-                try { pairs[k] = sampler.Sample(val[from + k], new Random(HashCode.Combine(_cfg.Seed, -1, from + k))); }
+                try { pairs[k] = sampler.Sample(val[from + k], new Random(DeterministicSeed.Mix(_cfg.Seed, -1, from + k))); }
                 catch (Exception e) when (e is AudioFormatException or IOException) { }
             });
             var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
