@@ -93,6 +93,17 @@ public sealed class LogMelFrontEnd : IDisposable
         return logMel.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Several mono waveforms, each cropped or zero-padded at the end to <paramref name="length"/> samples,
+    /// as one batch → (N, 1, bands, frames).</summary>
+    public Tensor Forward(IReadOnlyList<float[]> waveforms, int length)
+    {
+        var flat = new float[(long)waveforms.Count * length];
+        for (int k = 0; k < waveforms.Count; k++)
+            Array.Copy(waveforms[k], 0, flat, (long)k * length, Math.Min(length, waveforms[k].Length));
+        using var t = tensor(flat, new long[] { waveforms.Count, length });
+        return Forward(t);
+    }
+
     /// <summary>Convenience: one mono waveform at <see cref="LogMelConfig.SampleRate"/> → (1, bands, frames).</summary>
     public Tensor Forward(float[] mono)
     {

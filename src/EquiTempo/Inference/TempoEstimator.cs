@@ -189,10 +189,8 @@ public sealed class TempoEstimator : IDisposable
         {
             if (batch.Count == 0) return;
             ct.ThrowIfCancellationRequested();
-            var flat = new float[(long)batch.Count * n];
-            for (int k = 0; k < batch.Count; k++) Array.Copy(batch[k], 0, flat, (long)k * n, Math.Min(n, batch[k].Length));
             using var scope = NewDisposeScope();
-            var spec = _frontEnd.Forward(tensor(flat, new long[] { batch.Count, n }));
+            var spec = _frontEnd.Forward(batch, n);
             lock (_netLock)
             {
                 using var noGrad = no_grad();

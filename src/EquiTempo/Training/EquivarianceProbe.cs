@@ -1,7 +1,6 @@
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
-using static TorchSharp.torch;
 
 namespace EquiTempo.Training;
 
@@ -45,15 +44,7 @@ public static class EquivarianceProbe
                 }
                 catch (AudioFormatException) { continue; }
                 var views = rates.Select(a => stretcher.Stretch(excerpt, a, frontEnd.Config.SampleRate, cfg.ExcerptSamples)).ToArray();
-                float[] z;
-                using (var scope = NewDisposeScope())
-                using (no_grad())
-                {
-                    var flat = new float[(long)views.Length * cfg.ExcerptSamples];
-                    for (int k = 0; k < views.Length; k++) Array.Copy(views[k], 0, flat, (long)k * cfg.ExcerptSamples, cfg.ExcerptSamples);
-                    var spec = frontEnd.Forward(tensor(flat, new long[] { views.Length, cfg.ExcerptSamples }));
-                    z = network.forward(spec).data<float>().ToArray();
-                }
+                var z = ScaleCalibration.OutputsOf(network, frontEnd, views, batch: views.Length);
                 excerpts++;
                 foreach (var v in z) { absZ += Math.Abs(v); zCount++; }
                 if (z.Any(v => v <= 0 || !float.IsFinite(v)))

@@ -19,35 +19,26 @@ public sealed class PairBatch : IDisposable
     public static PairBatch Build(IReadOnlyList<ViewPair> pairs, LogMelFrontEnd frontEnd, StretchDomain domain, int excerptSamples)
     {
         using var scope = NewDisposeScope();
-        int n = pairs.Count, len = pairs[0].ViewI.Length;
+        int len = pairs[0].ViewI.Length;
         var ai = tensor(pairs.Select(p => p.RateI).ToArray());
         var aj = tensor(pairs.Select(p => p.RateJ).ToArray());
         Tensor xi, xj;
         if (domain == StretchDomain.Features)
         {
-            var wav = Stack(pairs.Select(p => p.ViewI), n, len);
-            var spec = frontEnd.Forward(wav);
+            var spec = frontEnd.Forward(pairs.Select(p => p.ViewI).ToList(), len);
             int frames = frontEnd.Config.FrameCount(excerptSamples);
             xi = FeatureTimeStretch.Stretch(spec, pairs.Select(p => (double)p.RateI).ToArray(), frames, frontEnd.Config.SilenceValue);
             xj = FeatureTimeStretch.Stretch(spec, pairs.Select(p => (double)p.RateJ).ToArray(), frames, frontEnd.Config.SilenceValue);
         }
         else
         {
-            xi = frontEnd.Forward(Stack(pairs.Select(p => p.ViewI), n, len));
-            xj = frontEnd.Forward(Stack(pairs.Select(p => p.ViewJ), n, len));
+            xi = frontEnd.Forward(pairs.Select(p => p.ViewI).ToList(), len);
+            xj = frontEnd.Forward(pairs.Select(p => p.ViewJ).ToList(), len);
         }
         var batch = new PairBatch(xi.contiguous(), xj.contiguous(), ai, aj);
         batch.InputsI.MoveToOuterDisposeScope(); batch.InputsJ.MoveToOuterDisposeScope();
         ai.MoveToOuterDisposeScope(); aj.MoveToOuterDisposeScope();
         return batch;
-    }
-
-    private static Tensor Stack(IEnumerable<float[]> views, int n, int len)
-    {
-        var flat = new float[(long)n * len];
-        int k = 0;
-        foreach (var v in views) { Array.Copy(v, 0, flat, (long)k * len, len); k++; }
-        return tensor(flat, new long[] { n, len });
     }
 
     public void Dispose()

@@ -66,11 +66,9 @@ public static class ScaleCalibration
         for (int s = 0; s < audio.Count; s += batch)
         {
             int count = Math.Min(batch, audio.Count - s);
-            var flat = new float[(long)count * n];
-            for (int k = 0; k < count; k++) Array.Copy(audio[s + k], 0, flat, (long)k * n, Math.Min(n, audio[s + k].Length));
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var out1 = network.forward(frontEnd.Forward(tensor(flat, new long[] { count, n }))).data<float>().ToArray();
+            var out1 = network.forward(frontEnd.Forward(audio.Skip(s).Take(count).ToList(), n)).data<float>().ToArray();
             Array.Copy(out1, 0, z, s, count);
         }
         return z;
