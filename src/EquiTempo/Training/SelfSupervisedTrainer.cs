@@ -127,13 +127,12 @@ public sealed class SelfSupervisedTrainer
         var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"), "epoch,train_loss,validation_loss,views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
         var stepLog = new CsvLog(Path.Combine(outDir, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
 
-        var valPairs = BuildValidationBatches(val, sampler, frontEnd, skippedDuringRun: null);
+        var valPairs = BuildValidationBatches(val, sampler, frontEnd);
         var runWatch = Stopwatch.StartNew();
         var skippedDuringRun = new System.Collections.Concurrent.ConcurrentBag<string>();
         double? best = state.BestValidationLoss;
         int stepsPerEpoch = (int)Math.Ceiling((double)train.Count * _cfg.ExcerptsPerFile / _cfg.BatchPairs);
         if (_cfg.MaxStepsPerEpoch > 0) stepsPerEpoch = Math.Min(stepsPerEpoch, _cfg.MaxStepsPerEpoch);
-        int epochsToRun = _cfg.Epochs - state.CompletedEpochs;
         double elapsedBefore = epochLog.LastElapsedSeconds;
 
         for (int epoch = state.CompletedEpochs + 1; epoch <= _cfg.Epochs; epoch++)
@@ -144,7 +143,7 @@ public sealed class SelfSupervisedTrainer
             double lossSum = 0; int steps = 0; long views = 0;
             using var loaderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var channel = Channel.CreateBounded<List<ViewPair>>(Math.Max(1, _cfg.PrefetchBatches));
-            var producer = Task.Run(() => ProduceEpoch(train, epoch, stepsPerEpoch, sampler, frontEnd, channel.Writer, skippedDuringRun, loaderCts.Token));
+            var producer = Task.Run(() => ProduceEpoch(train, epoch, stepsPerEpoch, sampler, channel.Writer, skippedDuringRun, loaderCts.Token));
             try
             {
                 foreach (var pairs in ReadAll(channel.Reader, loaderCts.Token))
@@ -236,7 +235,7 @@ public sealed class SelfSupervisedTrainer
     }
 
     /// <summary>Producer: reads and stretches one epoch's pairs, a batch at a time (the front end runs on the consumer).</summary>
-    private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler, LogMelFrontEnd frontEnd,
+    private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler,
         ChannelWriter<List<ViewPair>> writer, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
     {
         try
@@ -248,14 +247,8 @@ public sealed class SelfSupervisedTrainer
             {
                 ct.ThrowIfCancellationRequested();
                 int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
-                var pairs = new ViewPair?[count];
-                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 1, CancellationToken = ct }, k =>
-                {
-                    var file = order[from + k];
-                    try { pairs[k] = sampler.Sample(file, new Random(DeterministicSeed.Mix(_cfg.Seed, epoch, from + k))); }
-                    catch (Exception e) when (e is AudioFormatException or IOException) { skipped.Add(e.Message); }
-                });
-                var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
+                // One thread: the other core belongs to the network step running meanwhile.
+                var ok = SamplePairs(sampler, order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, skipped, ct);
                 if (ok.Count == 0) continue;
                 writer.WriteAsync(ok, ct).AsTask().GetAwaiter().GetResult();
             }
@@ -265,22 +258,30 @@ public sealed class SelfSupervisedTrainer
     }
 
     /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
-    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd, object? skippedDuringRun)
+    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd)
     {
         var batches = new List<PairBatch>();
         for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
         {
-            int count = Math.Min(_cfg.BatchPairs, val.Count - from);
-            var pairs = new ViewPair?[count];
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, k =>
-            {
-                try { pairs[k] = sampler.Sample(val[from + k], new Random(DeterministicSeed.Mix(_cfg.Seed, -1, from + k))); }
-                catch (Exception e) when (e is AudioFormatException or IOException) { }
-            });
-            var ok = pairs.Where(p => p != null).Select(p => p!).ToList();
+            // Built before training starts, so both cores can decode and stretch.
+            var ok = SamplePairs(sampler, val, from, Math.Min(_cfg.BatchPairs, val.Count - from), k => DeterministicSeed.Mix(_cfg.Seed, -1, k), 2, null, default);
             if (ok.Count > 0) batches.Add(PairBatch.Build(ok, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples));
         }
         return batches;
+    }
+
+    /// <summary>Pairs for files[from .. from+count), the k-th drawn with its own RNG seeded by seedOf(k);
+    /// files that fail to decode are reported to <paramref name="skipped"/> and left out.</summary>
+    private static List<ViewPair> SamplePairs(ViewPairSampler sampler, IReadOnlyList<CorpusFile> files, int from, int count,
+        Func<int, int> seedOf, int parallelism, System.Collections.Concurrent.ConcurrentBag<string>? skipped, CancellationToken ct)
+    {
+        var pairs = new ViewPair?[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, k =>
+        {
+            try { pairs[k] = sampler.Sample(files[from + k], new Random(seedOf(from + k))); }
+            catch (Exception e) when (e is AudioFormatException or IOException) { skipped?.Add(e.Message); }
+        });
+        return pairs.Where(p => p != null).Select(p => p!).ToList();
     }
 
     private static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper opt, string path)
