@@ -52,23 +52,8 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {s.Out ?? s.Model}");
         if (s.Evaluate is not null)
         {
-            var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate);
-            int n = 0, a1 = 0, a2 = 0;
-            var zs = new List<double>(); var refs = new List<double>();
-            foreach (var tr in tracks)
-            {
-                float z;
-                try { z = ScaleCalibration.TrackOutput(model.Network, fe, tr.Path); } catch (EquiTempo.Audio.AudioFormatException e) { Console.Error.WriteLine($"warning: {e.Message}"); continue; }
-                n++;
-                if (z <= 0) continue;
-                double est = fit.Scale * z;
-                zs.Add(Math.Log(z)); refs.Add(Math.Log(tr.Bpm));
-                if (EquiTempo.Evaluation.TempoMetrics.Acc1(est, tr.Bpm)) a1++;
-                if (EquiTempo.Evaluation.TempoMetrics.Acc2(est, tr.Bpm)) a2++;
-            }
-            double mz = zs.Average(), mr = refs.Average();
-            double r = zs.Zip(refs).Sum(p => (p.First - mz) * (p.Second - mr)) / Math.Sqrt(zs.Sum(v => (v - mz) * (v - mz)) * refs.Sum(v => (v - mr) * (v - mr)));
-            AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {n}, Acc1 = {(double)a1 / n:P1}, Acc2 = {(double)a2 / n:P1}, r(log z, log BPM) = {r:F3}");
+            var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate), w => Console.Error.WriteLine($"warning: {w}"));
+            AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {e.Tracks}, Acc1 = {e.Acc1:P1}, Acc2 = {e.Acc2:P1}, r(log z, log BPM) = {e.LogCorrelation:F3}");
         }
         return 0;
     }

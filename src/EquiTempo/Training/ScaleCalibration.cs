@@ -10,6 +10,9 @@ namespace EquiTempo.Training;
 /// <summary>Result of fitting BPM = scale × z.</summary>
 /// <param name="LogCorrelation">Pearson r of log z against log BPM over the examples: how well one global scale can work.</param>
 /// <param name="Acc1">Share of the fitting examples that the fitted scale puts within ±4 % of their tempo.</param>
+/// <summary>Scale readout measured on labelled tracks.</summary>
+public sealed record ScaleEvaluation(int Tracks, double Acc1, double Acc2, double LogCorrelation);
+
 public sealed record ScaleFit(double Scale, int Examples, double LogCorrelation, double Acc1, double Acc2, string Source);
 
 /// <summary>
@@ -44,6 +47,29 @@ public static class ScaleCalibration
             catch (AudioFormatException e) { warn?.Invoke(e.Message); }
         }
         return Fit(z, bpm, $"{bpm.Count} labelled track(s)");
+    }
+
+    /// <summary>Acc1/Acc2 of BPM = scale × z on labelled tracks. Tracks that cannot be decoded are reported
+    /// and left out; a track whose z is not positive counts as a miss.</summary>
+    public static ScaleEvaluation Evaluate(TempoTcn network, LogMelFrontEnd frontEnd, double scale, IReadOnlyList<LabelledTrack> tracks, Action<string>? warn = null)
+    {
+        int n = 0, a1 = 0, a2 = 0;
+        var logZ = new List<double>();
+        var logBpm = new List<double>();
+        foreach (var t in tracks)
+        {
+            float z;
+            try { z = TrackOutput(network, frontEnd, t.Path); }
+            catch (AudioFormatException e) { warn?.Invoke(e.Message); continue; }
+            n++;
+            if (z <= 0) continue;
+            logZ.Add(Math.Log(z));
+            logBpm.Add(Math.Log(t.Bpm));
+            if (TempoMetrics.Acc1(scale * z, t.Bpm)) a1++;
+            if (TempoMetrics.Acc2(scale * z, t.Bpm)) a2++;
+        }
+        if (n == 0) throw new InvalidOperationException("no labelled track could be decoded");
+        return new ScaleEvaluation(n, (double)a1 / n, (double)a2 / n, logZ.Count > 1 ? Pearson(logZ.ToArray(), logBpm.ToArray()) : double.NaN);
     }
 
     /// <summary>A track's z: the median over its non-overlapping 13.6 s chunks (silent chunks skipped).</summary>
@@ -84,8 +110,8 @@ public static class ScaleCalibration
         // Fold each example's log-ratio into (first − ln√2, first + ln√2]: octave errors of the labels cancel out.
         var folded = logRatio.Select(v => first + Wrap(v - first)).OrderBy(v => v).ToArray();
         double scale = Math.Exp(folded[folded.Length / 2]);
-        double acc1 = idx.Count(i => Math.Abs(scale * z[i] / referenceBpm[i] - 1) <= 0.04) / (double)idx.Length;
-        double acc2 = idx.Count(i => new[] { 1, 2, 3, 0.5, 1 / 3.0 }.Any(f => Math.Abs(scale * z[i] / (referenceBpm[i] * f) - 1) <= 0.04)) / (double)idx.Length;
+        double acc1 = idx.Count(i => TempoMetrics.Acc1(scale * z[i], referenceBpm[i])) / (double)idx.Length;
+        double acc2 = idx.Count(i => TempoMetrics.Acc2(scale * z[i], referenceBpm[i])) / (double)idx.Length;
         var lz = idx.Select(i => Math.Log(z[i])).ToArray();
         var lb = idx.Select(i => Math.Log(referenceBpm[i])).ToArray();
         return new ScaleFit(scale, idx.Length, Pearson(lz, lb), acc1, acc2, source);
