@@ -31,10 +31,7 @@ public class CliTests : IDisposable
     private string ScaledModelFile()
     {
         var path = Path.Combine(_dir, "scaled.eqtm");
-        manual_seed(5);
-        using var m = new TempoModel(new ModelMetadata { Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
-        m.Metadata.Readout.Scale = 100;
-        using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
+        using var m = TestModels.Scaled(100, seed: 5);
         m.Save(path);
         return path;
     }

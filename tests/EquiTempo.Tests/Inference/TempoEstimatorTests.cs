@@ -15,16 +15,7 @@ public class TempoEstimatorTests : IDisposable
     public TempoEstimatorTests() => Directory.CreateDirectory(_dir);
     public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
 
-    private static TempoModel ScaledModel(double scale)
-    {
-        manual_seed(11);
-        // The reference init gives a near-constant z, which the positive bias keeps > 0: these tests are about plumbing.
-        var m = new TempoModel(new ModelMetadata { Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
-        m.Metadata.Readout.Scale = scale;
-        // A positive bias keeps a fresh network's z > 0, so the scale readout has something to scale.
-        using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
-        return m;
-    }
+    private static TempoModel ScaledModel(double scale) => TestModels.Scaled(scale, seed: 11);
 
     [Fact]
     public void ModelWithoutReadout_IsRejectedWithAnExplanation()
