@@ -43,7 +43,7 @@ public sealed class NoTempoException(string file, string problem) : Exception($"
 /// Audio → BPM with a trained model. Thread-safe: decoding and the front end run on the caller's
 /// thread; the network call is serialised (LibTorch already uses every core inside one call).
 /// </summary>
-public sealed class TempoEstimator : IDisposable
+public sealed class TempoEstimator : ITempoMethod
 {
     private readonly TempoModel _model;
     private readonly LogMelFrontEnd _frontEnd;
@@ -74,6 +74,8 @@ public sealed class TempoEstimator : IDisposable
     }
 
     public string Readout => _model.Metadata.Readout.ClassHeadTrained ? "class-head" : "scale";
+
+    public string Name => $"model:{Readout}";
 
     public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default)
     {

@@ -1,0 +1,17 @@
+namespace EquiTempo.Inference;
+
+/// <summary>
+/// A way of estimating tempo from audio: the trained model (<see cref="TempoEstimator"/>) or a baseline.
+/// The evaluation harness and the CLI take any of them, so every method is measured by the same code.
+/// Implementations are thread-safe; files that cannot be decoded raise <c>AudioFormatException</c> and
+/// silent ones <see cref="NoTempoException"/>, both naming the file.
+/// </summary>
+public interface ITempoMethod : IDisposable
+{
+    /// <summary>Short name shown in tables and reports (e.g. "model:class-head", "dsp").</summary>
+    string Name { get; }
+
+    TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default);
+
+    TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default);
+}
