@@ -76,4 +76,9 @@ if (args.Length > 0 && args[0] == "overfit")
     }
     return;
 }
+if (args.Length > 0 && args[0] == "estimate-speed")
+{
+    EquiTempo.Bench.EstimateSpeed.Run(args[1..]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

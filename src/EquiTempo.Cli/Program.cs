@@ -14,10 +14,14 @@ app.Configure(c =>
     c.AddCommand<TrainCommand>("train")
         .WithDescription("Self-supervised training (equivariant ratio loss) on folders of unlabelled audio.")
         .WithExample("train", "--audio", "~/.cache/equitempo/corpus/audio", "--out", "runs/ssl");
+    c.AddCommand<FinetuneCommand>("finetune")
+        .WithDescription("Train the 300-class tempo head on labelled tracks (the paper's route); --freeze for the head only, --fresh for the supervised baseline.")
+        .WithExample("finetune", "--model", "models/equitempo-default.eqtm", "--labels", "index.tsv", "--out", "runs/ft");
     c.AddCommand<EquivarianceCommand>("equivariance")
         .WithDescription("Measure how z follows time-stretching on held-out audio (median ratio error, log-log slope, R²).");
     c.AddCommand<RenderRhythmsCommand>("render-rhythms")
         .WithDescription("Write drum patterns rendered at known tempi (WAV + index.tsv): labelled audio with no human label.");
+    c.AddCommand<CompactCommand>("compact").WithDescription("Write a model with float16 weights (half the size; for shipping).");
     c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
     c.PropagateExceptions();
 });

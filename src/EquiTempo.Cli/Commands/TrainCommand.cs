@@ -68,46 +68,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         };
         var net = new EquiTempo.Model.TcnConfig(Init: s.Init == "pytorch" ? EquiTempo.Model.TcnInit.PyTorchDefault : EquiTempo.Model.TcnInit.SignalPreserving);
         var trainer = new SelfSupervisedTrainer(cfg, network: net);
-        TrainingResult result;
-        void Log(string m) => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]");
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            result = AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask("training", maxValue: 1.0);
-                    var progress = new Progress<TrainingProgress>(p =>
-                    {
-                        task.Value = Math.Min(1.0, ((p.Epoch - 1) + (double)p.Step / Math.Max(1, p.StepsPerEpoch)) / p.Epochs);
-                        task.Description = $"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} {p.ViewsPerSecond:F1} views/s, {p.Remaining:hh\\:mm\\:ss} left"
-                            + (p.ValidationLoss is double v ? $" val {v:F4}" : "");
-                    });
-                    return trainer.Run(s.Audio, s.Out, s.Resume, progress, Log, cancellationToken);
-                });
-        }
-        else
-        {
-            int lastPrinted = -1;
-            var progress = new SyncProgress<TrainingProgress>(p =>
-            {
-                if (p.EpochDone || p.Step == 1 || p.Step - lastPrinted >= 10)
-                {
-                    lastPrinted = p.Step;
-                    Console.WriteLine($"epoch {p.Epoch}/{p.Epochs} step {p.Step}/{p.StepsPerEpoch} loss {p.Loss:F4} {p.ViewsPerSecond:F1} views/s elapsed {p.Elapsed:hh\\:mm\\:ss} left {p.Remaining:hh\\:mm\\:ss}"
-                        + (p.ValidationLoss is double v ? $" validation {v:F4}" : ""));
-                }
-            });
-            result = trainer.Run(s.Audio, s.Out, s.Resume, progress, m => Console.WriteLine(m), cancellationToken);
-        }
+        var result = TrainingConsole.Run("training", (progress, log) => trainer.Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken));
         if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; model: {result.ModelPath}");
         return 0;
     }
-}
-
-/// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool and may reorder lines).</summary>
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

@@ -54,7 +54,9 @@ public sealed class TempoModel : IDisposable
         Network = network ?? new TempoTcn(Metadata.Network);
     }
 
-    public void Save(string path)
+    /// <param name="halfPrecision">Store float tensors as IEEE half (kind 2): half the size, for shipping.
+    /// Loading always yields float32; the estimate changes by far less than the 4 % tolerance (tested).</param>
+    public void Save(string path, bool halfPrecision = false)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
@@ -80,9 +82,13 @@ public sealed class TempoModel : IDisposable
                 }
                 else
                 {
-                    w.Write((byte)0);
+                    w.Write((byte)(halfPrecision ? 2 : 0));
                     using var f = t.detach().cpu().to_type(ScalarType.Float32).contiguous();
-                    w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.data<float>().ToArray().AsSpan()));
+                    var values = f.data<float>().ToArray();
+                    if (halfPrecision)
+                        foreach (var v in values) w.Write((Half)v);
+                    else
+                        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
                 }
             }
         }
@@ -127,6 +133,14 @@ public sealed class TempoModel : IDisposable
                     using var src = tensor(vals, shape);
                     target.copy_(src);
                 }
+                else if (kind == 2)
+                {
+                    var vals = new float[n];
+                    for (long k = 0; k < n; k++) vals[k] = (float)r.ReadHalf();
+                    using var src = tensor(vals, shape);
+                    target.copy_(src);
+                }
+                else if (kind != 0) throw new InvalidDataException($"{path}: tensor '{name}' has unknown storage kind {kind}");
                 else
                 {
                     var bytes = r.ReadBytes(checked((int)(n * 4)));

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Threading.Channels;
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
@@ -141,39 +140,25 @@ public sealed class SelfSupervisedTrainer
             var epochWatch = Stopwatch.StartNew();
             model.Network.train();
             double lossSum = 0; int steps = 0; long views = 0;
-            using var loaderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var channel = Channel.CreateBounded<List<ViewPair>>(Math.Max(1, _cfg.PrefetchBatches));
-            var producer = Task.Run(() => ProduceEpoch(train, epoch, stepsPerEpoch, sampler, channel.Writer, skippedDuringRun, loaderCts.Token));
-            try
+            int ep = epoch;
+            BackgroundBatches.Run<List<ViewPair>>(_cfg.PrefetchBatches, (write, token) => ProduceEpoch(train, ep, stepsPerEpoch, sampler, write, skippedDuringRun, token), pairs =>
             {
-                foreach (var pairs in ReadAll(channel.Reader, loaderCts.Token))
-                {
-                    // The front end runs here, on the training thread, not in the loader: LibTorch ops from
-                    // two threads each start their own OpenMP team, and on 2 cores the two teams spin
-                    // against each other (measured: training fell to ~11 views/s). The loader keeps the
-                    // single-threaded work (reading, WSOLA), which overlaps the network step.
-                    using (var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples))
-                    {
-                        opt.zero_grad();
-                        double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
-                        opt.step();
-                        if (!double.IsFinite(loss)) log($"warning: non-finite loss at epoch {epoch} step {steps + 1}");
-                        lossSum += loss; steps++; views += 2L * batch.Count;
-                        double vps = views / epochWatch.Elapsed.TotalSeconds;
-                        double secsPerStep = epochWatch.Elapsed.TotalSeconds / steps;
-                        double remaining = secsPerStep * ((stepsPerEpoch - steps) + (double)(_cfg.Epochs - epoch) * stepsPerEpoch);
-                        stepLog.Append($"{epoch},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
-                        progress?.Report(new TrainingProgress(epoch, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
-                    }
-                }
-                producer.GetAwaiter().GetResult();
-            }
-            finally
-            {
-                loaderCts.Cancel();
-                try { producer.Wait(); } catch { /* cancellation or a loader error already surfaced */ }
-                while (channel.Reader.TryRead(out _)) { }
-            }
+                // The front end runs here, on the training thread, not in the loader: LibTorch ops from
+                // two threads each start their own OpenMP team, and on 2 cores the two teams spin
+                // against each other (measured: training fell to ~11 views/s). The loader keeps the
+                // single-threaded work (reading, WSOLA), which overlaps the network step.
+                using var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples);
+                opt.zero_grad();
+                double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
+                opt.step();
+                if (!double.IsFinite(loss)) log($"warning: non-finite loss at epoch {ep} step {steps + 1}");
+                lossSum += loss; steps++; views += 2L * batch.Count;
+                double vps = views / epochWatch.Elapsed.TotalSeconds;
+                double secsPerStep = epochWatch.Elapsed.TotalSeconds / steps;
+                double remaining = secsPerStep * ((stepsPerEpoch - steps) + (double)(_cfg.Epochs - ep) * stepsPerEpoch);
+                stepLog.Append($"{ep},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
+                progress?.Report(new TrainingProgress(ep, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
+            }, ct);
             if (steps == 0) throw new InvalidOperationException("no training batch could be built (all files failed to decode?)");
 
             double? valLoss = null;
@@ -228,33 +213,21 @@ public sealed class SelfSupervisedTrainer
         return m;
     }
 
-    private static IEnumerable<List<ViewPair>> ReadAll(ChannelReader<List<ViewPair>> reader, CancellationToken ct)
-    {
-        while (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
-            while (reader.TryRead(out var b)) yield return b;
-    }
-
     /// <summary>Producer: reads and stretches one epoch's pairs, a batch at a time (the front end runs on the consumer).</summary>
     private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler,
-        ChannelWriter<List<ViewPair>> writer, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
+        Action<List<ViewPair>> write, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
     {
-        try
+        var order = Enumerable.Range(0, _cfg.ExcerptsPerFile).SelectMany(_ => train).ToList();
+        var rng = new Random(DeterministicSeed.Mix(_cfg.Seed, epoch));
+        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        for (int s = 0; s < steps; s++)
         {
-            var order = Enumerable.Range(0, _cfg.ExcerptsPerFile).SelectMany(_ => train).ToList();
-            var rng = new Random(DeterministicSeed.Mix(_cfg.Seed, epoch));
-            for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-            for (int s = 0; s < steps; s++)
-            {
-                ct.ThrowIfCancellationRequested();
-                int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
-                // One thread: the other core belongs to the network step running meanwhile.
-                var ok = SamplePairs(sampler, order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, skipped, ct);
-                if (ok.Count == 0) continue;
-                writer.WriteAsync(ok, ct).AsTask().GetAwaiter().GetResult();
-            }
-            writer.Complete();
+            ct.ThrowIfCancellationRequested();
+            int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
+            // One thread: the other core belongs to the network step running meanwhile.
+            var ok = SamplePairs(sampler, order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, skipped, ct);
+            if (ok.Count > 0) write(ok);
         }
-        catch (Exception e) { writer.TryComplete(e is OperationCanceledException ? null : e); if (e is not OperationCanceledException) throw; }
     }
 
     /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
@@ -284,7 +257,7 @@ public sealed class SelfSupervisedTrainer
         return pairs.Where(p => p != null).Select(p => p!).ToList();
     }
 
-    private static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper opt, string path)
+    internal static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper opt, string path)
     {
         var tmp = path + ".tmp";
         opt.save_state_dict(tmp);

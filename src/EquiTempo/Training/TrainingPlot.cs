@@ -5,7 +5,8 @@ namespace EquiTempo.Training;
 /// <summary>PNG of the training curves (per-step loss, per-epoch train and validation loss) with ScottPlot.</summary>
 public static class TrainingPlot
 {
-    public static void Write(string pngPath, string stepsCsv, string epochsCsv)
+    public static void Write(string pngPath, string stepsCsv, string epochsCsv,
+        string title = "EquiTempo self-supervised training", string lossName = "equivariant ratio loss")
     {
         var steps = ReadColumns(stepsCsv);
         var epochs = ReadColumns(epochsCsv);
@@ -32,9 +33,9 @@ public static class TrainingPlot
                 va.LegendText = "validation";
             }
         }
-        plt.Title("EquiTempo self-supervised training");
+        plt.Title(title);
         plt.XLabel("epoch");
-        plt.YLabel("equivariant ratio loss");
+        plt.YLabel(lossName);
         plt.ShowLegend();
         plt.SavePng(pngPath, 900, 500);
     }

@@ -32,6 +32,32 @@ public class TempoModelFileTests
     }
 
     [Fact]
+    public void HalfPrecisionFile_IsHalfTheSizeAndGivesNearlyTheSameOutputs()
+    {
+        var full = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
+        var half = full + ".half.eqtm";
+        try
+        {
+            manual_seed(5);
+            using var model = new TempoModel();
+            model.Network.eval();
+            using var x = randn(3, 1, 81, 300);
+            using var z0 = model.Network.forward(x);
+            using var p0 = model.Network.ClassLogitsFromEmbedding(model.Network.Embed(x));
+            model.Save(full);
+            model.Save(half, halfPrecision: true);
+            Assert.InRange(new FileInfo(half).Length, 0.45 * new FileInfo(full).Length, 0.55 * new FileInfo(full).Length);
+            using var loaded = TempoModel.Load(half);
+            using var z1 = loaded.Network.forward(x);
+            using var p1 = loaded.Network.ClassLogitsFromEmbedding(loaded.Network.Embed(x));
+            // Half keeps 11 significant bits: relative errors of about 1e-3 after the network's sums.
+            Assert.True(allclose(z0, z1, rtol: 1e-2, atol: 1e-3), $"z {z0.max().item<float>()} vs {z1.max().item<float>()}");
+            Assert.True(allclose(p0, p1, rtol: 1e-2, atol: 1e-2));
+        }
+        finally { File.Delete(full); File.Delete(half); }
+    }
+
+    [Fact]
     public void TruncatedOrForeignFile_GivesAnErrorNamingTheFile()
     {
         var path = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");

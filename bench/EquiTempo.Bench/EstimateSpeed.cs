@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using EquiTempo.Audio;
+using EquiTempo.Features;
+using EquiTempo.Inference;
+using EquiTempo.Model;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Bench;
+
+/// <summary>
+/// Timed command for the estimation speed target: seconds of audio estimated per second of wall time,
+/// decoding included, as the CLI does it (files 2 at a time). One warm-up pass, then the median of
+/// several passes; then where the time goes for the same audio (decode alone, front end alone,
+/// network alone), each also a median.
+/// </summary>
+public static class EstimateSpeed
+{
+    public static void Run(string[] args)
+    {
+        int runs = 5;
+        string method = "model";
+        var inputs = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--runs") runs = int.Parse(args[++i]);
+            else if (args[i] == "--method") method = args[++i];
+            else inputs.Add(args[i]);
+        }
+        var files = inputs.SelectMany(p => Directory.Exists(p) ? AudioDecoder.FindAudioFiles(new[] { p }) : new[] { p }).ToList();
+        double audioSeconds = files.Sum(f => AudioDecoder.Probe(f).DurationSeconds);
+        Console.WriteLine($"{files.Count} file(s), {audioSeconds / 60:F1} min of audio; method {method}; {Environment.ProcessorCount} cores, LibTorch threads {get_num_threads()}");
+        using var estimator = TempoMethods.Create(method);
+
+        double Pass() => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => estimator.Estimate(f)));
+        Pass();                                                           // warm-up: LibTorch kernels, page cache
+        var total = Median(Enumerable.Range(0, runs).Select(_ => Pass()));
+        Console.WriteLine($"estimate: median {total:F3} s over {runs} runs → {audioSeconds / total:F0}× real time");
+
+        if (method != "model") return;
+        // Breakdown, one stage at a time on one thread of work (the stages overlap in the real run).
+        var decode = Median(Enumerable.Range(0, runs).Select(_ => Time(() =>
+        {
+            foreach (var f in files) foreach (var _ in AudioDecoder.ReadBlocks(f, 13.6, 44100)) { }
+        })));
+        var chunks = files.SelectMany(f => AudioDecoder.ReadBlocks(f, 600_000 / 44100.0, 44100)).ToList();
+        using var model = TempoModel.Load(TempoEstimator.DefaultModelPath);
+        using var fe = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        var specs = new List<Tensor>();
+        var front = Median(Enumerable.Range(0, runs).Select(_ => Time(() =>
+        {
+            foreach (var t in specs) t.Dispose();
+            specs.Clear();
+            for (int s = 0; s < chunks.Count; s += 8) specs.Add(fe.Forward(chunks.Skip(s).Take(8).ToList(), 600_000));
+        })));
+        var net = Median(Enumerable.Range(0, runs).Select(_ => Time(() =>
+        {
+            using var g = no_grad();
+            foreach (var x in specs) { using var e = model.Network.Embed(x); using var l = model.Network.ClassLogitsFromEmbedding(e); }
+        })));
+        Console.WriteLine($"breakdown (medians, {chunks.Count} chunks of 13.6 s): decode {decode:F3} s, front end {front:F3} s, network {net:F3} s");
+    }
+
+    private static double Time(Action a) { var sw = Stopwatch.StartNew(); a(); return sw.Elapsed.TotalSeconds; }
+
+    private static double Median(IEnumerable<double> xs) { var s = xs.OrderBy(x => x).ToArray(); return s[s.Length / 2]; }
+}

@@ -1,0 +1,70 @@
+using System.ComponentModel;
+using EquiTempo.Evaluation;
+using EquiTempo.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EquiTempo.Cli.Commands;
+
+public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-m|--model <FILE>"), Description("Self-supervised model to start from.")] public string? Model { get; init; }
+        [CommandOption("--fresh"), Description("Start from a fresh network instead (the supervised-from-scratch baseline).")] public bool Fresh { get; init; }
+        [CommandOption("-l|--labels <INDEX>"), Description("Index of labelled tracks (CSV/TSV: path, bpm[, kind]); repeatable.")] public string[] Labels { get; init; } = Array.Empty<string>();
+        [CommandOption("-o|--out <DIR>"), Description("Run folder: checkpoints, logs, model.eqtm (the best validation epoch).")] public string Out { get; init; } = "";
+        [CommandOption("--freeze"), Description("Train the class head only (a linear probe on frozen features).")] public bool Freeze { get; init; }
+        [CommandOption("--resume"), Description("Continue the run in --out from its last completed epoch.")] public bool Resume { get; init; }
+        [CommandOption("--epochs <N>"), Description("Paper: 100.")] public int? Epochs { get; init; }
+        [CommandOption("--batch <N>"), Description("Paper: 16.")] public int? Batch { get; init; }
+        [CommandOption("--lr <RATE>"), Description("Paper: 3e-3.")] public double? LearningRate { get; init; }
+        [CommandOption("--patience <EPOCHS>"), Description("Stop after this many epochs without a better validation Acc1 (0 = never; default 10).")] public int? Patience { get; init; }
+        [CommandOption("--validation <FRACTION>"), Description("Tracks held out to choose the best epoch (default 0.2).")] public double? Validation { get; init; }
+        [CommandOption("--min-rate <A>"), Description("Stretch augmentation: lowest α (label × α); default 1 = none, as the paper.")] public double? MinRate { get; init; }
+        [CommandOption("--max-rate <A>"), Description("Stretch augmentation: highest α.")] public double? MaxRate { get; init; }
+        [CommandOption("--excerpts-per-track <N>")] public int? ExcerptsPerTrack { get; init; }
+        [CommandOption("--max-tracks <N>"), Description("Use only the first N labelled tracks (few-label experiments).")] public int? MaxTracks { get; init; }
+        [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
+        [CommandOption("--seed <N>")] public int? Seed { get; init; }
+        [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
+        [CommandOption("--label-source <TEXT>"), Description("What the labels are, stored in the model (say whether humans made them).")] public string? LabelSource { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Labels.Length == 0) return ValidationResult.Error("--labels is required");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            if (Model is null == !Fresh) return ValidationResult.Error("give either --model (fine-tune a self-supervised model) or --fresh (train from scratch)");
+            if (MinRate is <= 0 || MaxRate is <= 0 || (MinRate ?? 1) > (MaxRate ?? 1)) return ValidationResult.Error("--min-rate and --max-rate must be positive with min ≤ max");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        var tracks = s.Labels.SelectMany(TempoIndex.Read).ToList();
+        if (s.MaxTracks is int m) tracks = tracks.Take(m).ToList();
+        var d = new FineTuneConfig();
+        var cfg = d with
+        {
+            Epochs = s.Epochs ?? d.Epochs,
+            BatchSize = s.Batch ?? d.BatchSize,
+            LearningRate = s.LearningRate ?? d.LearningRate,
+            Freeze = s.Freeze,
+            Patience = s.Patience ?? d.Patience,
+            ValidationFraction = s.Validation ?? d.ValidationFraction,
+            MinRate = s.MinRate ?? d.MinRate,
+            MaxRate = s.MaxRate ?? d.MaxRate,
+            ExcerptsPerTrack = s.ExcerptsPerTrack ?? d.ExcerptsPerTrack,
+            MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
+            Seed = s.Seed ?? d.Seed,
+            ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,
+        };
+        var source = s.LabelSource ?? $"labels from {string.Join(", ", s.Labels.Select(Path.GetFileName))} ({tracks.Count} tracks)";
+        var tuner = new ClassifierFineTuner(cfg);
+        var r = TrainingConsole.Run("fine-tuning", (progress, log) => tuner.Run(tracks, s.Model, s.Out, source, s.Resume, null, progress, log, ct));
+        if (r.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{r.SkippedFiles.Count} track(s) skipped (see log above)[/]");
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {r.EpochsCompleted} epochs{(r.StoppedEarly ? " (stopped early)" : "")} on {r.TrainTracks} tracks ({r.ValidationTracks} validation); best epoch {r.BestEpoch}: validation Acc1 {r.BestValidationAcc1:P1}, Acc2 {r.BestValidationAcc2:P1}; {r.Elapsed:hh\\:mm\\:ss}; model: {r.ModelPath}");
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+namespace EquiTempo.Training;
+
+/// <summary>
+/// Fine-tuning settings for the tempo-class head (the paper's downstream route); defaults are the paper's:
+/// Adam 3e-3, batch 16, 100 epochs, the whole network updated (what the reference code does).
+/// </summary>
+public sealed record FineTuneConfig
+{
+    public int Epochs { get; init; } = 100;
+    public int BatchSize { get; init; } = 16;
+    public double LearningRate { get; init; } = 3e-3;
+    /// <summary>Train the class head only, on frozen features (a linear probe); the scale readout then stays valid.</summary>
+    public bool Freeze { get; init; }
+    /// <summary>Tracks held out (by file) to pick the best epoch and stop early.</summary>
+    public double ValidationFraction { get; init; } = 0.2;
+    /// <summary>Stop after this many epochs without a better validation result (0 = run every epoch).</summary>
+    public int Patience { get; init; } = 10;
+    /// <summary>
+    /// Time-stretch augmentation: each excerpt is stretched by α drawn log-uniformly from [MinRate, MaxRate]
+    /// and its label becomes BPM × α, so the head sees tempi the labels lack. 1 and 1 = none (the paper).
+    /// </summary>
+    public double MinRate { get; init; } = 1.0;
+    public double MaxRate { get; init; } = 1.0;
+    /// <summary>Random excerpts drawn from each training track per epoch.</summary>
+    public int ExcerptsPerTrack { get; init; } = 1;
+    /// <summary>Fixed excerpts per validation track (evenly spaced, unstretched).</summary>
+    public int ValidationExcerptsPerTrack { get; init; } = 3;
+    public int Seed { get; init; } = 0;
+    public int ExcerptSamples { get; init; } = 600_000;
+    /// <summary>Views per micro-batch of the network step (speed only; gradients are the same).</summary>
+    public int MicroBatch { get; init; } = 4;
+    public int PrefetchBatches { get; init; } = 2;
+    /// <summary>Stop after this many steps per epoch (0 = all); for smoke tests.</summary>
+    public int MaxStepsPerEpoch { get; init; } = 0;
+    /// <summary>Folder for decoded tracks (mono 16-bit PCM); null = <see cref="PcmCache.DefaultDirectory"/>.</summary>
+    public string? DecodeCacheDirectory { get; init; }
+    /// <summary>Relative tolerance for the validation accuracies (the Acc1 tolerance).</summary>
+    public double Tolerance { get; init; } = 0.04;
+}

@@ -1,0 +1,65 @@
+using EquiTempo.Model;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Training;
+
+/// <summary>
+/// One optimisation step of the tempo-class head's cross-entropy, in micro-batches with the same
+/// BatchNorm treatment as <see cref="EquivariantStep"/> (whole-batch normalisation, trunk per micro-batch,
+/// gradient pushed back through the normalisation at the end), so the gradient equals the full batch's.
+/// With a frozen backbone only the head is in the graph.
+/// </summary>
+public sealed class TempoClassStep
+{
+    private readonly TempoTcn _model;
+    private readonly bool _freeze;
+    public int MicroBatch { get; }
+
+    public TempoClassStep(TempoTcn model, bool freezeBackbone, int microBatch = 4)
+    {
+        _model = model;
+        _freeze = freezeBackbone;
+        MicroBatch = Math.Max(1, microBatch);
+    }
+
+    /// <summary>Tempo class of a BPM value: round(BPM), clamped to the head's classes (the paper's 0–299).</summary>
+    public static long ClassOf(double bpm, int classes) => Math.Clamp((long)Math.Round(bpm), 1, classes - 1);
+
+    /// <summary>Forward + backward on log-mel inputs (B, 1, bands, frames) with class targets (B); returns the mean loss.</summary>
+    public double ForwardBackward(Tensor x, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        if (_freeze)
+        {
+            Tensor emb;
+            using (no_grad()) emb = _model.Embed(x);
+            var loss = nn.functional.cross_entropy(_model.ClassLogitsFromEmbedding(emb), targets);
+            loss.backward();
+            return loss.item<float>();
+        }
+        var xn = _model.Normalize(x);
+        var xnD = xn.detach().requires_grad_(true);
+        double total = 0;
+        for (long s = 0; s < n; s += MicroBatch)
+        {
+            using var inner = NewDisposeScope();
+            long len = Math.Min(MicroBatch, n - s);
+            var logits = _model.ClassLogitsFromEmbedding(_model.EmbedNormalized(xnD.narrow(0, s, len)));
+            var loss = nn.functional.cross_entropy(logits, targets.narrow(0, s, len), reduction: nn.Reduction.Sum) / n;
+            loss.backward();
+            total += loss.item<float>();
+        }
+        autograd.backward(new[] { xn }, new[] { xnD.grad! });
+        return total;
+    }
+
+    /// <summary>Class probabilities (B, classes) without gradients; the model should be in eval mode.</summary>
+    public Tensor Probabilities(Tensor x)
+    {
+        using var noGrad = no_grad();
+        using var emb = _model.Embed(x);
+        using var logits = _model.ClassLogitsFromEmbedding(emb);
+        return nn.functional.softmax(logits, 1);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using EquiTempo.Audio;
+using EquiTempo.Evaluation;
+using EquiTempo.Model;
+using EquiTempo.Training;
+using EquiTempo.Tests.Signals;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Tests.Training;
+
+/// <summary>Fine-tuning the tempo-class head on a tiny configuration: 2 s excerpts of click tracks at known tempi.</summary>
+public class ClassifierFineTunerTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-ft-{Guid.NewGuid():N}");
+    private readonly List<LabelledTrack> _tracks = new();
+    private string RunDir => Path.Combine(_dir, "run");
+    private string StartModel => Path.Combine(_dir, "start.eqtm");
+
+    public ClassifierFineTunerTests()
+    {
+        Directory.CreateDirectory(_dir);
+        int k = 0;
+        foreach (var bpm in new[] { 80.0, 100, 120, 140, 160, 180 })
+        {
+            var path = Path.Combine(_dir, $"clicks{k}.wav");
+            WavWriter.WriteMono16(path, TestSignals.ClickTrack(bpm, 5, 22050, seed: k++), 22050);
+            _tracks.Add(new LabelledTrack(path, bpm, "clicks"));
+        }
+        var broken = Path.Combine(_dir, "broken.wav");
+        File.WriteAllText(broken, "not audio at all");
+        _tracks.Add(new LabelledTrack(broken, 120, "clicks"));
+        manual_seed(3);
+        using var start = new TempoModel(new ModelMetadata { FrontEnd = new EquiTempo.Features.LogMelConfig(ExcerptSamples: 88_200) });
+        start.Metadata.Readout.Scale = 50;
+        start.Metadata.Readout.ScaleSource = "test";
+        start.Save(StartModel);
+    }
+
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
+
+    private FineTuneConfig Tiny(int epochs, bool freeze = false) => new()
+    {
+        DecodeCacheDirectory = Path.Combine(_dir, "decoded"), Epochs = epochs, BatchSize = 4, MicroBatch = 2,
+        ExcerptSamples = 88_200, ValidationFraction = 0.34, Seed = 5, PrefetchBatches = 1, Freeze = freeze,
+        MinRate = 0.9, MaxRate = 1.1, Patience = 0,
+    };
+
+    private static float[] Weights(TempoModel m, Func<string, bool> which) =>
+        m.Network.named_parameters().Where(p => which(p.name)).SelectMany(p => p.parameter.detach().flatten().data<float>().ToArray()).ToArray();
+
+    [Fact]
+    public void WholeNetwork_TrainsHeadAndBackbone_WritesTheRunAndDropsTheStaleScale()
+    {
+        var r = new ClassifierFineTuner(Tiny(2)).Run(_tracks, StartModel, RunDir, "click tracks rendered in the test (no human labels)");
+        Assert.Equal(2, r.EpochsCompleted);
+        Assert.Equal(6, r.TrainTracks + r.ValidationTracks);
+        Assert.Contains(r.SkippedFiles, s => s.Contains("broken.wav"));
+        foreach (var f in new[] { "model.eqtm", "checkpoint.eqtm", "checkpoint.optim", "config.json", "epochs.csv", "steps.csv", "training.png" })
+            Assert.True(File.Exists(Path.Combine(RunDir, f)), $"{f} missing");
+        using var start = TempoModel.Load(StartModel);
+        using var tuned = TempoModel.Load(r.ModelPath);
+        Assert.True(tuned.Metadata.Readout.ClassHeadTrained);
+        Assert.Contains("no human labels", tuned.Metadata.Readout.ClassHeadSource);
+        Assert.Null(tuned.Metadata.Readout.Scale);                  // z moved with the backbone: the old scale no longer holds
+        Assert.NotEqual(Weights(start, n => !n.StartsWith("output.")), Weights(tuned, n => !n.StartsWith("output.")));
+        Assert.NotEqual(Weights(start, n => n.StartsWith("output.")), Weights(tuned, n => n.StartsWith("output.")));
+        var rows = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, c => Assert.InRange(double.Parse(c[3], CultureInfo.InvariantCulture), 0, 1));   // validation Acc1
+    }
+
+    [Fact]
+    public void Frozen_TrainsTheHeadOnly_AndKeepsTheScale()
+    {
+        var r = new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, StartModel, RunDir, "test clicks");
+        using var start = TempoModel.Load(StartModel);
+        using var tuned = TempoModel.Load(r.ModelPath);
+        Assert.Equal(Weights(start, n => !n.StartsWith("output.")), Weights(tuned, n => !n.StartsWith("output.")));
+        Assert.NotEqual(Weights(start, n => n.StartsWith("output.")), Weights(tuned, n => n.StartsWith("output.")));
+        Assert.Equal(50, tuned.Metadata.Readout.Scale);
+        Assert.True(tuned.Metadata.Readout.ClassHeadTrained);
+    }
+
+    [Fact]
+    public void FromScratch_LossFallsOnAFixedSet()
+    {
+        // The supervised baseline's path: a fresh network, the cross-entropy must go down from ln(300) ≈ 5.7.
+        var cfg = Tiny(20) with { ValidationFraction = 0, MinRate = 1, MaxRate = 1, LearningRate = 3e-3 };
+        new ClassifierFineTuner(cfg).Run(_tracks, null, RunDir, "test clicks", freshNetwork: new TcnConfig());
+        var losses = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1)
+            .Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(losses[^1] < 0.5 * losses[0], $"train loss per epoch: {string.Join(", ", losses.Select(l => l.ToString("F2")))}");
+    }
+
+    [Fact]
+    public void KilledRun_ResumesFromTheLastCompletedEpoch()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.Epoch == 2) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t", progress: progress, ct: cts.Token));
+        Assert.Throws<InvalidOperationException>(() => new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t"));
+        var r = new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t", resume: true);
+        Assert.Equal(3, r.EpochsCompleted);
+        var epochs = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1).Select(l => l.Split(',')[0]).ToArray();
+        Assert.Equal(new[] { "1", "2", "3" }, epochs);
+    }
+
+    [Fact]
+    public void FreezingAFreshNetwork_OrNoDecodableTrack_IsAClearError()
+    {
+        Assert.Throws<ArgumentException>(() => new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, null, RunDir, "t"));
+        var e = Assert.Throws<InvalidOperationException>(() => new ClassifierFineTuner(Tiny(1)).Run(_tracks.Where(t => t.Path.EndsWith("broken.wav")).ToList(), StartModel, RunDir + "2", "t"));
+        Assert.Contains("no labelled track", e.Message);
+    }
+
+    [Theory]
+    [InlineData(119.6, 120)]
+    [InlineData(0.2, 1)]
+    [InlineData(512, 299)]
+    public void ClassOf_RoundsAndClampsToTheHeadsRange(double bpm, long expected) => Assert.Equal(expected, TempoClassStep.ClassOf(bpm, 300));
+
+    private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => a(value);
+    }
+}
