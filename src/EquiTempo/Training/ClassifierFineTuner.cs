@@ -184,6 +184,8 @@ public sealed class ClassifierFineTuner
         int n = _cfg.ExcerptSamples;
         double alpha = _cfg.MinRate == _cfg.MaxRate ? _cfg.MinRate
             : Math.Exp(Math.Log(_cfg.MinRate) + rng.NextDouble() * (Math.Log(_cfg.MaxRate) - Math.Log(_cfg.MinRate)));
+        // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
+        alpha = Math.Min(alpha, Math.Max(1.0, (classes - 1) / track.Bpm));
         // Enough source that a sped-up view is music to the end (no silent tail that would hint at α).
         int source = alpha == 1.0 ? n : (int)Math.Ceiling(n * alpha) + sr / 10;
         long room = (long)(file.DurationSeconds * sr) - source;
