@@ -22,6 +22,8 @@ app.Configure(c =>
     c.AddCommand<RenderRhythmsCommand>("render-rhythms")
         .WithDescription("Write drum patterns rendered at known tempi (WAV + index.tsv): labelled audio with no human label.");
     c.AddCommand<CompactCommand>("compact").WithDescription("Write a model with float16 weights (half the size; for shipping).");
+    c.AddCommand<RenderSongsCommand>("render-songs")
+        .WithDescription("Compose multi-instrument songs at known tempi and render them with fluidsynth (WAV + index.tsv): labelled music with no human label.");
     c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
     c.PropagateExceptions();
 });
