@@ -76,6 +76,11 @@ if (args.Length > 0 && args[0] == "overfit")
     }
     return;
 }
+if (args.Length > 3 && args[0] == "embedding-probe")
+{
+    EquiTempo.Bench.EmbeddingProbe.Run(args[1], args[2], args[3]);
+    return;
+}
 if (args.Length > 0 && args[0] == "estimate-speed")
 {
     EquiTempo.Bench.EstimateSpeed.Run(args[1..]);
