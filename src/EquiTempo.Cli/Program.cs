@@ -11,6 +11,9 @@ app.Configure(c =>
         .WithExample("estimate", "examples/example.ogg");
     c.AddCommand<CalibrateCommand>("calibrate")
         .WithDescription("Label-free calibration: fit BPM = scale × z on drum patterns the program renders itself.");
+    c.AddCommand<EvalCommand>("eval")
+        .WithDescription("Evaluate a tempo method on labelled audio: Acc1, Acc2, P-score by kind; writes tracks.csv, report.md, scatter.png.")
+        .WithExample("eval", "--labels", "gtzan/tempo", "--audio", "gtzan/genres", "--out", "eval/gtzan");
     c.AddCommand<TrainCommand>("train")
         .WithDescription("Self-supervised training (equivariant ratio loss) on folders of unlabelled audio.")
         .WithExample("train", "--audio", "~/.cache/equitempo/corpus/audio", "--out", "runs/ssl");

@@ -32,8 +32,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         else
         {
             var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
-            if (s.MaxTracks is int m)
-                tracks = tracks.Select((t, i) => (t, key: DeterministicSeed.Mix(s.Seed, i))).OrderBy(p => p.key).Take(m).Select(p => p.t).ToList();
+            if (s.MaxTracks is int m) tracks = EquiTempo.Evaluation.LabelledDataset.Sample(tracks, m, s.Seed);
             fit = ScaleCalibration.FitOnLabelledTracks(model.Network, fe, tracks, w => Console.Error.WriteLine($"warning: {w}"));
         }
         model.Metadata.Readout.Scale = fit.Scale;

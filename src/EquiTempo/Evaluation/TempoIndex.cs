@@ -2,44 +2,72 @@ using System.Globalization;
 
 namespace EquiTempo.Evaluation;
 
-/// <summary>One labelled track: audio path (absolute), reference BPM, and a kind for splitting results.</summary>
-public sealed record LabelledTrack(string Path, double Bpm, string Kind);
-
 /// <summary>
 /// Reads an index file: CSV or TSV with a header naming at least a path column (path/file/audio/filename)
-/// and a tempo column (bpm/tempo); an optional kind/genre/dataset column splits the results. Relative
-/// paths are taken relative to the index file. Malformed lines are errors naming the file and line.
+/// and a tempo column (bpm/tempo); an optional kind/genre/dataset column splits the results, and optional
+/// bpm2 and salience columns give a second reference tempo for the P-score. A file whose first line has no
+/// header but a path and a number (the Marsyas ".mf" collections: path TAB bpm) is read the same way.
+/// Relative paths are taken relative to <c>audioDirectory</c> when given, else to the index file.
+/// Malformed lines are errors naming the file and line.
 /// </summary>
 public static class TempoIndex
 {
-    public static List<LabelledTrack> Read(string indexPath)
+    public static List<LabelledTrack> Read(string indexPath, string? audioDirectory = null)
     {
         if (!File.Exists(indexPath)) throw new FileNotFoundException($"{indexPath}: index file not found", indexPath);
         var lines = File.ReadAllLines(indexPath);
         if (lines.Length == 0) throw new InvalidDataException($"{indexPath}: empty index file");
         char sep = lines[0].Contains('\t') ? '\t' : ',';
-        var header = lines[0].Split(sep).Select(h => h.Trim().Trim('"').ToLowerInvariant()).ToArray();
+        var header = Cells(lines[0], sep).Select(h => h.ToLowerInvariant()).ToArray();
         int pathCol = Array.FindIndex(header, h => h is "path" or "file" or "audio" or "filename" or "audio_path");
         int bpmCol = Array.FindIndex(header, h => h is "bpm" or "tempo");
         int kindCol = Array.FindIndex(header, h => h is "kind" or "genre" or "dataset" or "style");
+        int bpm2Col = Array.FindIndex(header, h => h is "bpm2" or "tempo2");
+        int salienceCol = Array.FindIndex(header, h => h is "salience" or "salience1");
+        int firstDataLine = 1;
+        if (pathCol < 0 && bpmCol < 0 && header.Length >= 2 && TryNumber(header[1], out _))
+        {
+            pathCol = 0;
+            bpmCol = 1;
+            firstDataLine = 0;
+        }
         if (pathCol < 0 || bpmCol < 0)
             throw new InvalidDataException($"{indexPath}:1: header must name a path column (path, file, audio) and a tempo column (bpm, tempo); found: {lines[0]}");
-        var dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
+        if ((bpm2Col < 0) != (salienceCol < 0))
+            throw new InvalidDataException($"{indexPath}:1: a second tempo needs both a bpm2 and a salience column; found: {lines[0]}");
+        var baseDir = audioDirectory is null ? Path.GetDirectoryName(Path.GetFullPath(indexPath))! : Path.GetFullPath(audioDirectory);
         var list = new List<LabelledTrack>();
-        for (int i = 1; i < lines.Length; i++)
+        for (int i = firstDataLine; i < lines.Length; i++)
         {
             var line = lines[i];
             if (line.Trim().Length == 0 || line.TrimStart().StartsWith('#')) continue;
-            var cells = line.Split(sep).Select(c => c.Trim().Trim('"')).ToArray();
+            string where = $"{indexPath}:{i + 1}";
+            var cells = Cells(line, sep);
             if (cells.Length <= Math.Max(pathCol, bpmCol))
-                throw new InvalidDataException($"{indexPath}:{i + 1}: expected at least {Math.Max(pathCol, bpmCol) + 1} columns, found {cells.Length}");
-            if (!double.TryParse(cells[bpmCol], NumberStyles.Float, CultureInfo.InvariantCulture, out var bpm) || !(bpm > 0) || !double.IsFinite(bpm))
-                throw new InvalidDataException($"{indexPath}:{i + 1}: tempo '{cells[bpmCol]}' is not a positive number");
+                throw new InvalidDataException($"{where}: expected at least {Math.Max(pathCol, bpmCol) + 1} columns, found {cells.Length}");
+            double bpm = PositiveTempo(cells[bpmCol], where);
             var p = cells[pathCol];
-            if (p.Length == 0) throw new InvalidDataException($"{indexPath}:{i + 1}: empty path");
-            var full = Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(dir, p));
-            list.Add(new LabelledTrack(full, bpm, kindCol >= 0 && kindCol < cells.Length && cells[kindCol].Length > 0 ? cells[kindCol] : "all"));
+            if (p.Length == 0) throw new InvalidDataException($"{where}: empty path");
+            var full = Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
+            var track = new LabelledTrack(full, bpm, kindCol >= 0 && kindCol < cells.Length && cells[kindCol].Length > 0 ? cells[kindCol] : "all");
+            string bpm2Cell = bpm2Col >= 0 && bpm2Col < cells.Length ? cells[bpm2Col] : "";
+            if (bpm2Cell.Length > 0)
+            {
+                string salienceCell = salienceCol < cells.Length ? cells[salienceCol] : "";
+                if (!TryNumber(salienceCell, out var salience) || salience < 0 || salience > 1)
+                    throw new InvalidDataException($"{where}: salience '{salienceCell}' is not a number in [0, 1]");
+                track = track with { Bpm2 = PositiveTempo(bpm2Cell, where), Salience = salience };
+            }
+            list.Add(track);
         }
         return list;
     }
+
+    private static string[] Cells(string line, char sep) => line.Split(sep).Select(c => c.Trim().Trim('"')).ToArray();
+
+    private static bool TryNumber(string text, out double value) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+
+    private static double PositiveTempo(string text, string where) =>
+        TryNumber(text, out var bpm) && bpm > 0 ? bpm : throw new InvalidDataException($"{where}: tempo '{text}' is not a positive number");
 }

@@ -1,0 +1,108 @@
+using System.ComponentModel;
+using EquiTempo.Evaluation;
+using EquiTempo.Inference;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace EquiTempo.Cli.Commands;
+
+public sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-l|--labels <PATH>"), Description("Index file (CSV/TSV/.mf with path and bpm) or folder of annotation files (.bpm .txt .beats .jams .mirex).")]
+        public string Labels { get; init; } = "";
+        [CommandOption("-a|--audio <DIR>"), Description("Audio folder: paired with an annotation folder by file name, or the base of an index's relative paths.")]
+        public string? Audio { get; init; }
+        [CommandOption("--method <NAME>"), Description("Tempo method (default: model).")]
+        public string Method { get; init; } = "model";
+        [CommandOption("-m|--model <FILE>"), Description("Model file for --method model (default: the shipped model).")]
+        public string? Model { get; init; }
+        [CommandOption("--tolerance <FRACTION>"), Description("Relative tolerance of Acc1 and Acc2 (default 0.04).")]
+        public double Tolerance { get; init; } = TempoMetrics.DefaultTolerance;
+        [CommandOption("--max-tracks <N>"), Description("Evaluate at most N tracks, a fixed pseudo-random subset.")]
+        public int? MaxTracks { get; init; }
+        [CommandOption("-o|--out <DIR>"), Description("Folder for tracks.csv, report.md and scatter.png.")]
+        public string Out { get; init; } = "";
+
+        public override ValidationResult Validate()
+        {
+            if (string.IsNullOrWhiteSpace(Labels)) return ValidationResult.Error("--labels is required");
+            if (!File.Exists(Labels) && !Directory.Exists(Labels)) return ValidationResult.Error($"--labels {Labels}: no such file or folder");
+            if (Audio is not null && !Directory.Exists(Audio)) return ValidationResult.Error($"--audio {Audio}: no such folder");
+            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
+            if (!TempoMethods.Names.Contains(Method, StringComparer.OrdinalIgnoreCase))
+                return ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}");
+            if (Model is not null && !File.Exists(Model)) return ValidationResult.Error($"--model {Model}: no such file");
+            if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
+            if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
+            return ValidationResult.Success();
+        }
+    }
+
+    public const string CsvName = "tracks.csv", ReportName = "report.md", ScatterName = "scatter.png";
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken ct)
+    {
+        var dataset = LabelledDataset.Load(s.Labels, s.Audio);
+        foreach (var note in dataset.Notes) Console.Error.WriteLine($"note: {note}");
+        var tracks = s.MaxTracks is int max ? LabelledDataset.Sample(dataset.Tracks, max) : dataset.Tracks.ToList();
+        if (tracks.Count == 0)
+        {
+            Console.Error.WriteLine($"error: {s.Labels}: no labelled track to evaluate");
+            return 1;
+        }
+        Directory.CreateDirectory(s.Out);
+        using var method = TempoMethods.Create(s.Method, s.Model);
+        var options = new EvaluationOptions { Tolerance = s.Tolerance };
+        AnsiConsole.MarkupLineInterpolated($"evaluating [bold]{method.Name}[/] on {tracks.Count} track(s)");
+        var result = Run(method, tracks, options, ct);
+
+        EvaluationReportWriter.WriteCsv(result, Path.Combine(s.Out, CsvName));
+        EvaluationReportWriter.WriteMarkdown(result, Path.Combine(s.Out, ReportName), "equitempo " + string.Join(' ', context.Arguments.Select(Quote)), ScatterName);
+        EvaluationScatterPlot.Write(result, Path.Combine(s.Out, ScatterName));
+
+        var table = new Table().AddColumns("kind", "n", "Acc1", "Acc2", "P-score", "failed");
+        foreach (var k in EvaluationReportWriter.SummaryRows(result))
+            table.AddRow(Markup.Escape(k.Kind), k.Tracks.ToString(), EvaluationReportWriter.Pct(k.Acc1), EvaluationReportWriter.Pct(k.Acc2),
+                EvaluationReportWriter.PScoreCell(k), k.Failed.ToString());
+        AnsiConsole.Write(table);
+        foreach (var f in result.Outcomes.Where(o => o.Failed))
+            Console.Error.WriteLine($"failed: {f.Error}");
+        AnsiConsole.MarkupLineInterpolated($"wrote {Path.Combine(s.Out, CsvName)}, {ReportName} and {ScatterName}");
+        if (result.EvaluatedTracks == 0)
+        {
+            Console.Error.WriteLine($"error: none of the {tracks.Count} track(s) could be evaluated");
+            return 1;
+        }
+        if (result.FailedTracks > 0)
+            AnsiConsole.MarkupLineInterpolated($"[yellow]{result.FailedTracks} of {tracks.Count} track(s) failed and count as misses[/]");
+        return 0;
+    }
+
+    private static TempoEvaluationResult Run(ITempoMethod method, IReadOnlyList<LabelledTrack> tracks, EvaluationOptions options, CancellationToken ct)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            var lines = new SyncProgress<EvaluationProgress>(p => Console.WriteLine($"[{p.Done}/{p.Total}] {Describe(p.Latest)}"));
+            return TempoEvaluation.Run(method, tracks, options, lines, ct);
+        }
+        return AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("evaluating", maxValue: tracks.Count);
+                var bar = new SyncProgress<EvaluationProgress>(p =>
+                {
+                    task.Value = p.Done;
+                    task.Description = Markup.Escape($"{p.Done}/{p.Total}, {p.Failed} failed: {Path.GetFileName(p.Latest.Track.Path)}");
+                });
+                return TempoEvaluation.Run(method, tracks, options, bar, ct);
+            });
+    }
+
+    private static string Describe(TrackOutcome o) =>
+        o.Failed ? $"FAILED {o.Error}" : $"{o.Track.Path}: {o.Bpm:F1} BPM (reference {o.Track.Bpm:F1})";
+
+    private static string Quote(string arg) => arg.Length == 0 || arg.Any(char.IsWhiteSpace) ? $"\"{arg}\"" : arg;
+}

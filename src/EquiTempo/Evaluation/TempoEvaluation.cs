@@ -1,0 +1,144 @@
+using EquiTempo.Inference;
+
+namespace EquiTempo.Evaluation;
+
+/// <summary>Settings of an evaluation run.</summary>
+public sealed record EvaluationOptions
+{
+    /// <summary>Relative tolerance of Acc1 and Acc2 (the papers use 4 %).</summary>
+    public double Tolerance { get; init; } = TempoMetrics.DefaultTolerance;
+
+    /// <summary>Relative tolerance of the P-score (MIREX uses 8 %).</summary>
+    public double PScoreTolerance { get; init; } = TempoMetrics.PScoreTolerance;
+
+    /// <summary>Tracks estimated at once. Two keep both cores busy: decoding and the front end of one track
+    /// overlap the network call of the other, which the model method serialises anyway.</summary>
+    public int Parallelism { get; init; } = 2;
+}
+
+/// <summary>What happened to one track: the method's estimate and its scores, or why it failed.</summary>
+public sealed record TrackOutcome(LabelledTrack Track)
+{
+    public double? Bpm { get; init; }
+    public double? Bpm2 { get; init; }
+    public double? Salience { get; init; }
+    public double? Confidence { get; init; }
+    public bool Acc1 { get; init; }
+    public bool Acc2 { get; init; }
+    public double? OctaveError { get; init; }
+
+    /// <summary>MIREX P-score; null unless the track has two reference tempi (a failed one then scores 0).</summary>
+    public double? PScore { get; init; }
+
+    /// <summary>Why the method could not estimate this track, starting with its path; null when it did.</summary>
+    public string? Error { get; init; }
+
+    public bool Failed => Error is not null;
+}
+
+/// <summary>
+/// Scores over a group of tracks. A failed track counts as a miss in <see cref="Acc1"/> and <see cref="Acc2"/>
+/// (and scores 0 in the P-score), as in a paper's table, where every track of the data set counts.
+/// </summary>
+/// <param name="MeanPScore">Mean P-score over the <paramref name="PScoreTracks"/> tracks that have two reference tempi; null when none has.</param>
+public sealed record KindSummary(string Kind, int Tracks, int Failed, double Acc1, double Acc2, double? MeanPScore, int PScoreTracks);
+
+/// <summary>Reported after each track: how many are done, and the latest outcome.</summary>
+public sealed record EvaluationProgress(int Done, int Total, int Failed, TrackOutcome Latest);
+
+/// <summary>Everything an evaluation run produced, in the order of the input tracks.</summary>
+public sealed record TempoEvaluationResult(
+    string Method, EvaluationOptions Options, DateTime StartedUtc, TimeSpan Elapsed,
+    IReadOnlyList<TrackOutcome> Outcomes, IReadOnlyList<KindSummary> ByKind, KindSummary Overall)
+{
+    public int FailedTracks => Overall.Failed;
+    public int EvaluatedTracks => Overall.Tracks - Overall.Failed;
+}
+
+/// <summary>
+/// Runs one tempo method over labelled tracks and scores it (Acc1, Acc2, octave error, P-score). A track
+/// that cannot be estimated is recorded with its error and the run goes on.
+/// </summary>
+public static class TempoEvaluation
+{
+    /// <summary>Name of the summary over every track.</summary>
+    public const string OverallKind = "overall";
+
+    public static TempoEvaluationResult Run(ITempoMethod method, IReadOnlyList<LabelledTrack> tracks, EvaluationOptions? options = null,
+        IProgress<EvaluationProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(tracks);
+        var opt = options ?? new EvaluationOptions();
+        if (!(opt.Tolerance > 0 && opt.Tolerance < 1)) throw new ArgumentOutOfRangeException(nameof(options), opt.Tolerance, "tolerance must be in (0, 1)");
+        if (!(opt.PScoreTolerance > 0 && opt.PScoreTolerance < 1)) throw new ArgumentOutOfRangeException(nameof(options), opt.PScoreTolerance, "P-score tolerance must be in (0, 1)");
+        if (opt.Parallelism < 1) throw new ArgumentOutOfRangeException(nameof(options), opt.Parallelism, "parallelism must be at least 1");
+
+        var started = DateTime.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcomes = new TrackOutcome[tracks.Count];
+        int done = 0, failed = 0;
+        var gate = new object();
+        Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = opt.Parallelism, CancellationToken = ct }, i =>
+        {
+            var outcome = Score(method, tracks[i], opt, ct);
+            outcomes[i] = outcome;
+            lock (gate)
+            {
+                done++;
+                if (outcome.Failed) failed++;
+                progress?.Report(new EvaluationProgress(done, tracks.Count, failed, outcome));
+            }
+        });
+        var (byKind, overall) = Summarise(outcomes);
+        return new TempoEvaluationResult(method.Name, opt, started, clock.Elapsed, outcomes, byKind, overall);
+    }
+
+    /// <summary>One summary per kind (ordered by name) and one over all tracks.</summary>
+    public static (IReadOnlyList<KindSummary> ByKind, KindSummary Overall) Summarise(IReadOnlyList<TrackOutcome> outcomes)
+    {
+        var byKind = outcomes.GroupBy(o => o.Track.Kind).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Summary(g.Key, g.ToList())).ToList();
+        return (byKind, Summary(OverallKind, outcomes));
+    }
+
+    private static KindSummary Summary(string kind, IReadOnlyList<TrackOutcome> group)
+    {
+        int n = group.Count;
+        var pScores = group.Where(o => o.PScore is not null).Select(o => o.PScore!.Value).ToList();
+        return new KindSummary(kind, n, group.Count(o => o.Failed),
+            n == 0 ? 0 : group.Count(o => o.Acc1) / (double)n,
+            n == 0 ? 0 : group.Count(o => o.Acc2) / (double)n,
+            pScores.Count == 0 ? null : pScores.Average(), pScores.Count);
+    }
+
+    private static TrackOutcome Score(ITempoMethod method, LabelledTrack track, EvaluationOptions opt, CancellationToken ct)
+    {
+        TempoEstimate estimate;
+        try { estimate = method.Estimate(track.Path, ct: ct); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Decoding and silence errors are expected on real data; anything else keeps its type, so a bug shows as one.
+            bool expected = e is Audio.AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException;
+            string message = expected ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (!message.StartsWith(track.Path, StringComparison.Ordinal)) message = $"{track.Path}: {message}";
+            return new TrackOutcome(track) { Error = message, PScore = track.HasTwoReferences ? 0 : null };
+        }
+        if (!(estimate.Bpm > 0) || !double.IsFinite(estimate.Bpm))
+            return new TrackOutcome(track) { Error = $"{track.Path}: the method returned {estimate.Bpm} BPM", PScore = track.HasTwoReferences ? 0 : null };
+        // A method without a second tempo gives the first again, so the P-score sees one candidate twice.
+        double second = estimate.Bpm2 > 0 && double.IsFinite(estimate.Bpm2) ? estimate.Bpm2 : estimate.Bpm;
+        return new TrackOutcome(track)
+        {
+            Bpm = estimate.Bpm,
+            Bpm2 = estimate.Bpm2,
+            Salience = estimate.Salience,
+            Confidence = estimate.Confidence,
+            Acc1 = TempoMetrics.Acc1(estimate.Bpm, track.Bpm, opt.Tolerance),
+            Acc2 = TempoMetrics.Acc2(estimate.Bpm, track.Bpm, opt.Tolerance),
+            OctaveError = TempoMetrics.OctaveError(estimate.Bpm, track.Bpm),
+            PScore = track.HasTwoReferences
+                ? TempoMetrics.PScore(estimate.Bpm, second, track.Bpm, track.Bpm2!.Value, track.Salience!.Value, opt.PScoreTolerance)
+                : null,
+        };
+    }
+}
