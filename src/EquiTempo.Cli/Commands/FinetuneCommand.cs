@@ -23,11 +23,12 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         [CommandOption("--validation <FRACTION>"), Description("Tracks held out to choose the best epoch (default 0.2).")] public double? Validation { get; init; }
         [CommandOption("--min-rate <A>"), Description("Stretch augmentation: lowest α (label × α); default 1 = none, as the paper.")] public double? MinRate { get; init; }
         [CommandOption("--max-rate <A>"), Description("Stretch augmentation: highest α.")] public double? MaxRate { get; init; }
+        [CommandOption("--label-sigma <S>"), Description("Soft targets: Gaussian in log tempo with this width (0.02 ≈ ±2 %); 0 = one-hot (the paper).")] public double? LabelSigma { get; init; }
         [CommandOption("--excerpts-per-track <N>")] public int? ExcerptsPerTrack { get; init; }
         [CommandOption("--max-tracks <N>"), Description("Use only the first N labelled tracks (few-label experiments).")] public int? MaxTracks { get; init; }
         [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
         [CommandOption("--seed <N>")] public int? Seed { get; init; }
-        [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
+        [CommandOption("--excerpt-samples <N>"), Description("Training excerpt length in samples at 44.1 kHz (paper: 600000); estimation still uses the model's 13.6 s chunks.")] public int? ExcerptSamples { get; init; }
         [CommandOption("--label-source <TEXT>"), Description("What the labels are, stored in the model (say whether humans made them).")] public string? LabelSource { get; init; }
 
         public override ValidationResult Validate()
@@ -62,6 +63,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             MinRate = s.MinRate ?? d.MinRate,
             MaxRate = s.MaxRate ?? d.MaxRate,
             ExcerptsPerTrack = s.ExcerptsPerTrack ?? d.ExcerptsPerTrack,
+            LabelSigma = s.LabelSigma ?? d.LabelSigma,
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             Seed = s.Seed ?? d.Seed,
             ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,

@@ -35,7 +35,7 @@ public sealed class ClassifierFineTuner
 
     private sealed record RunState(int CompletedEpochs, int BestEpoch, double BestAcc1, double BestAcc2, double BestLoss, int EpochsSinceBest);
 
-    private sealed record Example(float[] View, long Class);
+    private sealed record Example(float[] View, double Bpm);
 
     /// <param name="tracks">Labelled tracks (any mix of sources); split by file into training and validation.</param>
     /// <param name="startModel">Self-supervised model to start from; null = a fresh network (<paramref name="freshNetwork"/>).</param>
@@ -59,8 +59,6 @@ public sealed class ClassifierFineTuner
 
         using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName))
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
-        if (model.Metadata.FrontEnd.ExcerptSamples != _cfg.ExcerptSamples)
-            model.Metadata.FrontEnd = model.Metadata.FrontEnd with { ExcerptSamples = _cfg.ExcerptSamples };
         int sr = model.Metadata.FrontEnd.SampleRate;
         int classes = model.Metadata.Network.TempoClasses;
         var cache = new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, sr);
@@ -118,7 +116,7 @@ public sealed class ClassifierFineTuner
                 using var scope = NewDisposeScope();
                 // Front end on the training thread: two LibTorch OpenMP teams thrash on 2 cores (see SelfSupervisedTrainer).
                 var x = frontEnd.Forward(batch.Select(b => b.View).ToList(), _cfg.ExcerptSamples);
-                var y = tensor(batch.Select(b => b.Class).ToArray());
+                var y = tensor(batch.SelectMany(b => TempoClassStep.Target(b.Bpm, classes, _cfg.LabelSigma)).ToArray(), new long[] { batch.Count, classes });
                 opt.zero_grad();
                 double loss = step.ForwardBackward(x, y);
                 opt.step();
@@ -192,7 +190,7 @@ public sealed class ClassifierFineTuner
         long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
         var excerpt = cache.Read(file.Path, start, source);
         var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, sr, n);
-        return new Example(view, TempoClassStep.ClassOf(track.Bpm * alpha, classes));
+        return new Example(view, track.Bpm * alpha);
     }
 
     private void Produce(List<(LabelledTrack Track, CorpusFile File)> train, int epoch, int steps, PcmCache cache, int sr, int classes,

@@ -21,11 +21,19 @@ public sealed record FineTuneConfig
     /// </summary>
     public double MinRate { get; init; } = 1.0;
     public double MaxRate { get; init; } = 1.0;
+    /// <summary>
+    /// Width (standard deviation of log tempo) of Gaussian soft targets over the classes: 0.02 spreads a
+    /// label over about ±2 % of tempo, so a near miss costs less than a far one and neighbouring classes
+    /// learn together. 0 = one-hot targets on round(BPM) (the paper).
+    /// </summary>
+    public double LabelSigma { get; init; } = 0;
     /// <summary>Random excerpts drawn from each training track per epoch.</summary>
     public int ExcerptsPerTrack { get; init; } = 1;
     /// <summary>Fixed excerpts per validation track (evenly spaced, unstretched).</summary>
     public int ValidationExcerptsPerTrack { get; init; } = 3;
     public int Seed { get; init; } = 0;
+    /// <summary>Training excerpt length in samples. The network pools over time, so it may train on shorter
+    /// excerpts than the 13.6 s chunks it estimates on (faster steps); the model's chunk length is unchanged.</summary>
     public int ExcerptSamples { get; init; } = 600_000;
     /// <summary>Views per micro-batch of the network step (speed only; gradients are the same).</summary>
     public int MicroBatch { get; init; } = 4;

@@ -25,7 +25,26 @@ public sealed class TempoClassStep
     /// <summary>Tempo class of a BPM value: round(BPM), clamped to the head's classes (the paper's 0–299).</summary>
     public static long ClassOf(double bpm, int classes) => Math.Clamp((long)Math.Round(bpm), 1, classes - 1);
 
-    /// <summary>Forward + backward on log-mel inputs (B, 1, bands, frames) with class targets (B); returns the mean loss.</summary>
+    /// <summary>
+    /// Target distribution over the classes for a tempo: one-hot on round(BPM) when <paramref name="sigma"/> is 0,
+    /// else a Gaussian in log tempo with that standard deviation, normalised over classes 1…classes−1.
+    /// </summary>
+    public static float[] Target(double bpm, int classes, double sigma)
+    {
+        var q = new float[classes];
+        if (sigma <= 0) { q[ClassOf(bpm, classes)] = 1; return q; }
+        double sum = 0;
+        for (int c = 1; c < classes; c++) { double d = Math.Log(c / bpm) / sigma; sum += q[c] = (float)Math.Exp(-0.5 * d * d); }
+        if (sum < 1e-12) { q[ClassOf(bpm, classes)] = 1; return q; }
+        for (int c = 1; c < classes; c++) q[c] = (float)(q[c] / sum);
+        return q;
+    }
+
+    private static Tensor CrossEntropySum(Tensor logits, Tensor targets) =>
+        -(targets * nn.functional.log_softmax(logits, 1)).sum();
+
+    /// <summary>Forward + backward on log-mel inputs (B, 1, bands, frames) with target distributions (B, classes)
+    /// (see <see cref="Target"/>); returns the mean cross-entropy.</summary>
     public double ForwardBackward(Tensor x, Tensor targets)
     {
         using var scope = NewDisposeScope();
@@ -34,7 +53,7 @@ public sealed class TempoClassStep
         {
             Tensor emb;
             using (no_grad()) emb = _model.Embed(x);
-            var loss = nn.functional.cross_entropy(_model.ClassLogitsFromEmbedding(emb), targets);
+            var loss = CrossEntropySum(_model.ClassLogitsFromEmbedding(emb), targets) / n;
             loss.backward();
             return loss.item<float>();
         }
@@ -46,7 +65,7 @@ public sealed class TempoClassStep
             using var inner = NewDisposeScope();
             long len = Math.Min(MicroBatch, n - s);
             var logits = _model.ClassLogitsFromEmbedding(_model.EmbedNormalized(xnD.narrow(0, s, len)));
-            var loss = nn.functional.cross_entropy(logits, targets.narrow(0, s, len), reduction: nn.Reduction.Sum) / n;
+            var loss = CrossEntropySum(logits, targets.narrow(0, s, len)) / n;
             loss.backward();
             total += loss.item<float>();
         }

@@ -119,6 +119,28 @@ public class ClassifierFineTunerTests : IDisposable
     [InlineData(512, 299)]
     public void ClassOf_RoundsAndClampsToTheHeadsRange(double bpm, long expected) => Assert.Equal(expected, TempoClassStep.ClassOf(bpm, 300));
 
+    [Fact]
+    public void SoftTarget_IsANormalisedBumpAtTheTempo_AndOneHotWithoutWidth()
+    {
+        var q = TempoClassStep.Target(120, 300, 0.02);
+        Assert.Equal(1.0, q.Sum(), 4);
+        Assert.Equal(120, Array.IndexOf(q, q.Max()));
+        Assert.True(q[117] > q[113] && q[113] > q[100] && q[100] < 1e-6);
+        Assert.Equal(0f, q[0]);
+        var hard = TempoClassStep.Target(119.6, 300, 0);
+        Assert.Equal(1f, hard[120]);
+        Assert.Equal(1f, hard.Sum());
+    }
+
+    [Fact]
+    public void SoftTargets_Train()
+    {
+        var r = new ClassifierFineTuner(Tiny(1) with { LabelSigma = 0.02 }).Run(_tracks, StartModel, RunDir, "t");
+        var loss = double.Parse(File.ReadAllLines(Path.Combine(RunDir, "epochs.csv"))[1].Split(',')[1], CultureInfo.InvariantCulture);
+        Assert.True(double.IsFinite(loss) && loss > 0);
+        Assert.True(File.Exists(r.ModelPath));
+    }
+
     private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => a(value);
