@@ -19,7 +19,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         [CommandOption("--epochs <N>"), Description("Paper: 100.")] public int? Epochs { get; init; }
         [CommandOption("--batch <N>"), Description("Paper: 16.")] public int? Batch { get; init; }
         [CommandOption("--lr <RATE>"), Description("Paper: 3e-3.")] public double? LearningRate { get; init; }
-        [CommandOption("--patience <EPOCHS>"), Description("Stop after this many epochs without a better validation Acc1 (0 = never; default 10).")] public int? Patience { get; init; }
+        [CommandOption("--patience <EPOCHS>"), Description("Stop after this many epochs without a lower validation loss (0 = never; default 10).")] public int? Patience { get; init; }
         [CommandOption("--validation <FRACTION>"), Description("Tracks held out to choose the best epoch (default 0.2).")] public double? Validation { get; init; }
         [CommandOption("--min-rate <A>"), Description("Stretch augmentation: lowest α (label × α); default 1 = none, as the paper.")] public double? MinRate { get; init; }
         [CommandOption("--max-rate <A>"), Description("Stretch augmentation: highest α.")] public double? MaxRate { get; init; }

@@ -13,7 +13,7 @@ public sealed record FineTuneConfig
     public bool Freeze { get; init; }
     /// <summary>Tracks held out (by file) to pick the best epoch and stop early.</summary>
     public double ValidationFraction { get; init; } = 0.2;
-    /// <summary>Stop after this many epochs without a better validation result (0 = run every epoch).</summary>
+    /// <summary>Stop after this many epochs without a lower validation loss (0 = run every epoch).</summary>
     public int Patience { get; init; } = 10;
     /// <summary>
     /// Time-stretch augmentation: each excerpt is stretched by α drawn log-uniformly from [MinRate, MaxRate]
