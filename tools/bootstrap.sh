@@ -3,7 +3,8 @@
 # - TorchSharp-cpu 0.107 (LibTorch 2.10) needs GLIBCXX_3.4.32. Debian 12 ships 3.4.30, so on such
 #   a system we add the Debian 13 (trixie) suite pinned low (nothing else is pulled from it) and
 #   install only libstdc++6 from it. Systems that already have the symbol are left alone.
-# - Debian packages the project uses at run time (ffmpeg for Opus/FLAC/other formats).
+# - Debian packages the project uses at run time (ffmpeg for Opus/FLAC/other formats, libopenmpt0
+#   for tracker modules).
 # Prints one line per action; silent apart from a summary when nothing needs doing.
 set -euo pipefail
 
@@ -54,8 +55,9 @@ PIN
 fi
 
 # Debian packages used at run time. ffmpeg decodes Opus/FLAC/AAC etc.; the managed decoders cover WAV/Ogg/MP3.
+# libopenmpt0 plays tracker modules for the module development set (src/EquiTempo/DevSets).
 NEED=()
-for pkg in ${EQUITEMPO_APT_PACKAGES:-ffmpeg}; do
+for pkg in ${EQUITEMPO_APT_PACKAGES:-ffmpeg libopenmpt0}; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then NEED+=("$pkg"); fi
 done
 if [ "${#NEED[@]}" -gt 0 ] && command -v apt-get >/dev/null; then
