@@ -4,7 +4,7 @@
 #   a system we add the Debian 13 (trixie) suite pinned low (nothing else is pulled from it) and
 #   install only libstdc++6 from it. Systems that already have the symbol are left alone.
 # - Debian packages the project uses at run time (ffmpeg for Opus/FLAC/other formats; fluidsynth and
-#   fluid-soundfont-gm to render composed songs).
+#   fluid-soundfont-gm to render composed songs; libopenmpt0 for tracker modules).
 # Prints one line per action; silent apart from a summary when nothing needs doing.
 set -euo pipefail
 
@@ -56,8 +56,9 @@ fi
 
 # Debian packages used at run time. ffmpeg decodes Opus/FLAC/AAC etc.; the managed decoders cover WAV/Ogg/MP3.
 # fluidsynth + the FluidR3 General MIDI soundfont render the composed songs (label-free training audio).
+# libopenmpt0 plays tracker modules for the module development set (src/EquiTempo/DevSets).
 NEED=()
-for pkg in ${EQUITEMPO_APT_PACKAGES:-ffmpeg fluidsynth fluid-soundfont-gm}; do
+for pkg in ${EQUITEMPO_APT_PACKAGES:-ffmpeg fluidsynth fluid-soundfont-gm libopenmpt0}; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then NEED+=("$pkg"); fi
 done
 if [ "${#NEED[@]}" -gt 0 ] && command -v apt-get >/dev/null; then

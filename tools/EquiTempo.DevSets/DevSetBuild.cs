@@ -1,0 +1,175 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace EquiTempo.DevSets.Tool;
+
+/// <summary>Settings shared by both builders, from the command line.</summary>
+internal sealed record DevSetOptions(string OutDir, double MinSeconds, double MinShare, double MaxSeconds,
+    string SoundFont, IReadOnlyList<(string Package, string Root)> Packages);
+
+/// <summary>One source file found in a package: its path, and the name it gets in the set (path below the package's common folder, "/" → "__").</summary>
+internal sealed record SourceFile(string Package, string FullPath, string Name);
+
+/// <summary>
+/// What the two builders share: finding the source files of each package, skipping byte-identical
+/// copies, writing the rendered audio under OUT/audio/PACKAGE/, and at the end OUT/index.tsv (the
+/// kept files) and OUT/labels.tsv (every file found, with what became of it), plus a per-package
+/// summary on stdout.
+/// </summary>
+internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyList<string> extraColumns)
+{
+    private static readonly string[] CommonColumns = ["path", "bpm", "kind", "source", "file", "seconds", "share"];
+    private readonly List<string[]> _indexRows = [];
+    private readonly List<string[]> _labelRows = [];
+    private readonly Dictionary<string, string> _firstFileByHash = [];
+    private readonly Dictionary<string, PackageCounts> _counts = [];
+
+    public DevSetOptions Options => options;
+
+    /// <summary>
+    /// The files of every package with one of <paramref name="extensions"/>, in order, each opened by
+    /// <paramref name="open"/>. Byte-identical copies of a file seen before are logged as duplicates,
+    /// and files <paramref name="open"/> rejects as malformed (<see cref="InvalidDataException"/>) as
+    /// unreadable; neither is returned.
+    /// </summary>
+    public IEnumerable<(SourceFile File, T Opened)> OpenEach<T>(Func<string, T> open, params string[] extensions)
+    {
+        foreach (var file in FindFiles(extensions).ToList())
+        {
+            if (!IsFirstCopy(file)) continue;
+            T opened;
+            try
+            {
+                opened = open(file.FullPath);
+            }
+            catch (InvalidDataException e)
+            {
+                Skip(file, "", "unreadable", e.Message);
+                continue;
+            }
+            yield return (file, opened);
+        }
+    }
+
+    /// <summary>Each package's files, sorted, named relative to the package's common folder.</summary>
+    private IEnumerable<SourceFile> FindFiles(string[] extensions)
+    {
+        foreach (var (package, root) in options.Packages)
+        {
+            if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"{root}: folder of package {package} not found");
+            var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            _counts[package] = new PackageCounts();
+            string common = CommonFolder(files);
+            foreach (var f in files)
+                yield return new SourceFile(package, f, Path.GetRelativePath(common, f).Replace("/", "__", StringComparison.Ordinal));
+        }
+    }
+
+    private bool IsFirstCopy(SourceFile file)
+    {
+        _counts[file.Package].Found++;
+        string hash = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file.FullPath)));
+        if (_firstFileByHash.TryGetValue(hash, out var first))
+        {
+            Skip(file, "", "duplicate", $"same bytes as {first}");
+            return false;
+        }
+        _firstFileByHash[hash] = $"{file.Package}/{file.Name}";
+        return true;
+    }
+
+    /// <summary>Where the audio of <paramref name="file"/> goes, relative to the set folder; <paramref name="suffix"/> tells subsongs apart.</summary>
+    public string AudioPath(SourceFile file, string suffix = "") =>
+        $"audio/{file.Package}/{Path.ChangeExtension(file.Name, null)}{suffix}.wav";
+
+    public string FullPath(string relative) => Path.Combine(options.OutDir, relative);
+
+    public void Skip(SourceFile file, string part, string status, string detail, double bpm = double.NaN, double share = double.NaN, double seconds = double.NaN)
+    {
+        _counts[file.Package].Count(status);
+        _labelRows.Add([file.Package, file.Name + part, status, Number(bpm), Number(share), Number(seconds), detail]);
+    }
+
+    public void Keep(SourceFile file, string part, string audioPath, double bpm, double share, double audioSeconds, IReadOnlyList<string> extra)
+    {
+        if (extra.Count != extraColumns.Count) throw new ArgumentException($"expected {extraColumns.Count} extra values, got {extra.Count}", nameof(extra));
+        var counts = _counts[file.Package];
+        counts.Count("kept");
+        counts.AudioSeconds += audioSeconds;
+        _labelRows.Add([file.Package, file.Name + part, "kept", Number(bpm), Number(share), Number(audioSeconds), audioPath]);
+        _indexRows.Add([audioPath, Number(bpm), kind, file.Package, file.Name + part, Number(audioSeconds), Number(share), .. extra]);
+    }
+
+    /// <summary>Writes index.tsv and labels.tsv (each through a temporary name, so a killed run leaves the old ones) and prints the summary.</summary>
+    public void Finish(TextWriter report)
+    {
+        RemoveStaleAudio();
+        WriteTable("index.tsv", [.. CommonColumns, .. extraColumns], _indexRows);
+        WriteTable("labels.tsv", ["source", "file", "status", "bpm", "share", "seconds", "detail"], _labelRows);
+        report.WriteLine($"{"package",-24} {"found",5} {"kept",5} {"minutes",8}  skipped");
+        foreach (var (package, c) in _counts)
+            report.WriteLine($"{package,-24} {c.Found,5} {c.Kept,5} {c.AudioSeconds / 60,8:F1}  {c.SkippedSummary()}");
+        double total = _counts.Values.Sum(c => c.AudioSeconds);
+        var bpms = _indexRows.Select(r => double.Parse(r[1], CultureInfo.InvariantCulture)).Order().ToList();
+        report.WriteLine($"total: {_counts.Values.Sum(c => c.Found)} found, {_indexRows.Count} kept, {total / 3600:F2} h of audio" +
+            (bpms.Count > 0 ? $"; BPM min {bpms[0]:F1}, median {Median(bpms):F1}, max {bpms[^1]:F1}" : ""));
+        report.WriteLine($"index: {FullPath("index.tsv")}");
+    }
+
+    /// <summary>
+    /// Deletes renders of this run's packages that the index no longer lists (a file that changed,
+    /// or a stricter setting), so the audio folder and the index always agree.
+    /// </summary>
+    private void RemoveStaleAudio()
+    {
+        var listed = _indexRows.Select(r => Path.GetFullPath(FullPath(r[0]))).ToHashSet();
+        foreach (var package in _counts.Keys)
+        {
+            string folder = FullPath($"audio/{package}");
+            if (!Directory.Exists(folder)) continue;
+            foreach (var wav in Directory.EnumerateFiles(folder, "*.wav").Where(w => !listed.Contains(Path.GetFullPath(w))).ToList())
+                File.Delete(wav);
+        }
+    }
+
+    private void WriteTable(string name, IReadOnlyList<string> header, IEnumerable<string[]> rows)
+    {
+        string path = FullPath(name), temporary = path + ".tmp";
+        using (var writer = new StreamWriter(temporary))
+        {
+            writer.WriteLine(string.Join('\t', header));
+            foreach (var row in rows) writer.WriteLine(string.Join('\t', row.Select(c => c.Replace('\t', ' '))));
+        }
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static double Median(List<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+
+    public static string Number(double value) =>
+        double.IsNaN(value) ? "" : Math.Round(value, 3).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The deepest folder holding all <paramref name="files"/>, so names keep only the part that tells them apart.</summary>
+    private static string CommonFolder(IReadOnlyList<string> files)
+    {
+        if (files.Count == 0) return "";
+        string common = Path.GetDirectoryName(files[0])!;
+        foreach (var f in files)
+            while (!f.StartsWith(common + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                common = Path.GetDirectoryName(common)!;
+        return common;
+    }
+
+    private sealed class PackageCounts
+    {
+        private readonly SortedDictionary<string, int> _byStatus = new(StringComparer.Ordinal);
+        public int Found;
+        public double AudioSeconds;
+        public int Kept => _byStatus.GetValueOrDefault("kept");
+        public void Count(string status) => _byStatus[status] = _byStatus.GetValueOrDefault(status) + 1;
+        public string SkippedSummary() => string.Join(", ", _byStatus.Where(s => s.Key != "kept").Select(s => $"{s.Value} {s.Key}"));
+    }
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Globalization;
+using NAudio.Wave;
+
+namespace EquiTempo.DevSets.Tool;
+
+/// <summary>
+/// MIDI songs labelled by <see cref="MidiTempoLabel"/>: those at one tempo for at least the minimum
+/// share of the song and at least the minimum length are rendered with fluidsynth.
+/// </summary>
+internal static class MidiDevSet
+{
+    private static readonly string[] ExtraColumns = ["meter", "quarter_bpm", "score_with"];
+
+    public static int Build(DevSetOptions options, TextWriter report)
+    {
+        if (!File.Exists(options.SoundFont)) throw new FileNotFoundException($"{options.SoundFont}: soundfont not found (Debian: fluid-soundfont-gm)", options.SoundFont);
+        var build = new DevSetBuild(options, "midi", ExtraColumns);
+        foreach (var (file, label) in build.OpenEach(MidiTempoLabel.FromFile, ".mid", ".midi"))
+        {
+            if (label.Seconds < options.MinSeconds)
+            {
+                build.Skip(file, "", "short", $"{label.Seconds:F1} s of notes", label.Bpm, label.Share, label.Seconds);
+                continue;
+            }
+            if (!label.IsSteady(options.MinShare))
+            {
+                build.Skip(file, "", "changing-tempo", $"{label.QuarterBpm:F1} BPM covers {label.Share:P0}", label.Bpm, label.Share, label.Seconds);
+                continue;
+            }
+            string audio = build.AudioPath(file);
+            string wav = build.FullPath(audio);
+            if (!File.Exists(wav))
+            {
+                try
+                {
+                    Render(file.FullPath, wav, options.SoundFont);
+                }
+                catch (InvalidOperationException e)
+                {
+                    build.Skip(file, "", "render-failed", e.Message, label.Bpm, label.Share, label.Seconds);
+                    continue;
+                }
+            }
+            double seconds;
+            using (var reader = new WaveFileReader(wav)) seconds = reader.TotalTime.TotalSeconds;
+            string meter = label.Meter?.ToString() ?? "";
+            build.Keep(file, "", audio, label.Bpm, label.Share, seconds,
+                [meter, DevSetBuild.Number(label.QuarterBpm), "acc1"]);
+        }
+        build.Finish(report);
+        return 0;
+    }
+
+    /// <summary>fluidsynth with the settings of the GMD set (gain 0.8, 44.1 kHz), written under a temporary name and renamed when complete.</summary>
+    private static void Render(string midi, string wav, string soundFont)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(wav)!);
+        string temporary = wav + ".tmp.wav";
+        var info = new ProcessStartInfo("fluidsynth")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-ni", "-g", "0.8", "-r", "44100", "-F", temporary, soundFont, midi }) info.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidOperationException("fluidsynth did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new FileNotFoundException($"fluidsynth cannot be run ({e.Message}); Debian: apt-get install fluidsynth", e);
+        }
+        using var _ = process;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0 || !File.Exists(temporary) || new FileInfo(temporary).Length <= 44)
+        {
+            File.Delete(temporary);
+            throw new InvalidOperationException($"{midi}: fluidsynth failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {stderr.Result.Trim()}");
+        }
+        File.Move(temporary, wav, overwrite: true);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using EquiTempo.DevSets.Tool;
+
+const string Usage = """
+    equitempo-devsets midi|modules --out DIR [--min-seconds 30] [--min-share 0.95] [--max-seconds 240]
+                                   [--soundfont SF2] PACKAGE=FOLDER...
+
+    Labels the MIDI files (midi) or tracker modules (modules) found below each FOLDER (an extracted
+    Debian package named PACKAGE), renders the steady ones to DIR/audio/PACKAGE/*.wav and writes
+    DIR/index.tsv (kept files) and DIR/labels.tsv (every file found, with its label or why it was left out).
+      --min-seconds   shortest song kept (MIDI: first note to end of last note; modules: played length)
+      --min-share     share of the song that must be within 2 % of the dominant tempo (row rate)
+      --max-seconds   modules: where a render stops (modules that loop back forever)
+      --soundfont     midi: the General MIDI soundfont for fluidsynth
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+try
+{
+    var options = ParseOptions(args.AsSpan(1));
+    Directory.CreateDirectory(options.OutDir);
+    return args[0] switch
+    {
+        "midi" => MidiDevSet.Build(options, Console.Out),
+        "modules" => ModuleDevSet.Build(options, Console.Out),
+        _ => throw new ArgumentException($"unknown command '{args[0]}' (midi or modules)"),
+    };
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or DllNotFoundException)
+{
+    Console.Error.WriteLine($"equitempo-devsets: error: {e.Message}");
+    return e is ArgumentException ? 2 : 1;
+}
+
+static DevSetOptions ParseOptions(ReadOnlySpan<string> args)
+{
+    string? outDir = null;
+    double minSeconds = 30, minShare = 0.95, maxSeconds = 240;
+    string soundFont = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+    var packages = new List<(string, string)>();
+    for (int i = 0; i < args.Length; i++)
+    {
+        string arg = args[i];
+        if (!arg.StartsWith("--", StringComparison.Ordinal))
+        {
+            int eq = arg.IndexOf('=');
+            if (eq <= 0 || eq == arg.Length - 1) throw new ArgumentException($"expected PACKAGE=FOLDER, got '{arg}'");
+            packages.Add((arg[..eq], arg[(eq + 1)..]));
+            continue;
+        }
+        if (i + 1 >= args.Length) throw new ArgumentException($"{arg} needs a value");
+        string value = args[++i];
+        switch (arg)
+        {
+            case "--out": outDir = value; break;
+            case "--soundfont": soundFont = value; break;
+            case "--min-seconds": minSeconds = Positive(arg, value); break;
+            case "--max-seconds": maxSeconds = Positive(arg, value); break;
+            case "--min-share":
+                minShare = Positive(arg, value);
+                if (minShare > 1) throw new ArgumentException($"--min-share is a fraction in (0, 1], got {value}");
+                break;
+            default: throw new ArgumentException($"unknown option {arg}");
+        }
+    }
+    if (outDir is null) throw new ArgumentException("--out DIR is required");
+    if (packages.Count == 0) throw new ArgumentException("no PACKAGE=FOLDER given");
+    return new DevSetOptions(outDir, minSeconds, minShare, maxSeconds, soundFont, packages);
+}
+
+static double Positive(string option, string value) =>
+    double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v)
+        ? v
+        : throw new ArgumentException($"{option} must be a positive number, got '{value}'");
