@@ -1,0 +1,28 @@
+namespace EquiTempo.Inference;
+
+/// <summary>PNG of a local tempo curve (time, BPM) with the global estimate as a horizontal line (ScottPlot).</summary>
+public static class TempoCurvePlot
+{
+    public static void Write(string pngPath, TempoEstimate estimate)
+    {
+        if (estimate.Curve is not { Count: > 0 } curve)
+            throw new ArgumentException($"{estimate.File ?? "<samples>"}: no local tempo curve to plot (estimate with localCurve: true)");
+        var plt = new ScottPlot.Plot();
+        var line = plt.Add.ScatterLine(curve.Select(p => p.TimeSeconds).ToArray(), curve.Select(p => p.Bpm).ToArray());
+        line.LegendText = "local tempo";
+        line.LineWidth = 2;
+        var global = plt.Add.HorizontalLine(estimate.Bpm);
+        global.LegendText = $"global {estimate.Bpm:F1} BPM";
+        global.LinePattern = ScottPlot.LinePattern.Dashed;
+        double lo = Math.Min(curve.Min(p => p.Bpm), estimate.Bpm), hi = Math.Max(curve.Max(p => p.Bpm), estimate.Bpm);
+        plt.Axes.SetLimitsY(Math.Max(0, lo * 0.8), hi * 1.2);
+        plt.Axes.SetLimitsX(0, Math.Max(estimate.DurationSeconds, curve[^1].TimeSeconds));
+        plt.Title(Path.GetFileName(estimate.File ?? "tempo curve"));
+        plt.XLabel("time (s)");
+        plt.YLabel("BPM");
+        plt.ShowLegend();
+        var dir = Path.GetDirectoryName(Path.GetFullPath(pngPath));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        plt.SavePng(pngPath, 1000, 400);
+    }
+}
