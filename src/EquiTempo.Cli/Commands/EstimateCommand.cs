@@ -18,6 +18,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line) or tsv.")] public string Format { get; init; } = "table";
         [CommandOption("--local"), Description("Also compute a local tempo curve (sliding window).")] public bool Local { get; init; }
         [CommandOption("--hop <SECONDS>"), Description("Chunk hop (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
+        [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio name>.png per file.")] public string? Plot { get; init; }
         public override ValidationResult Validate() =>
             Paths.Length == 0 ? ValidationResult.Error("give at least one audio file or folder")
             : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv") : ValidationResult.Success();
@@ -37,8 +38,12 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var results = new TempoEstimate?[files.Count];
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
         {
-            try { results[i] = estimator.Estimate(files[i], s.Local, ct); }
-            catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException)
+            try
+            {
+                results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
+                if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
+            }
+            catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
             { errors.Add((files[i], e.Message)); }
         });
         var ok = results.Where(r => r != null).Select(r => r!).ToList();
@@ -72,6 +77,9 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             Console.Error.WriteLine($"error: {(m.StartsWith(f) ? m : $"{f}: {m}")}");
         return errors.IsEmpty ? 0 : 1;
     }
+
+    private static string PlotPath(string plot, string audio, int files) =>
+        files == 1 && plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? plot : Path.Combine(plot, Path.GetFileName(audio) + ".png");
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
 }

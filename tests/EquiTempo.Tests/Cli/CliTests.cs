@@ -37,6 +37,23 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public void Estimate_WithPlot_DrawsTheTempoCurveOfEachFile()
+    {
+        var a = Path.Combine(_dir, "a.wav");
+        var b = Path.Combine(_dir, "b.wav");
+        WavWriter.WriteMono16(a, EquiTempo.Synthesis.DrumPatternRenderer.Render(100, 3, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
+        WavWriter.WriteMono16(b, EquiTempo.Synthesis.DrumPatternRenderer.Render(140, 4, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
+        var one = Path.Combine(_dir, "curve.png");
+        var (code, _, err) = Run("estimate", a, "--plot", one);
+        Assert.True(code == 0, err);
+        Assert.True(new FileInfo(one).Length > 10_000);
+        var dir = Path.Combine(_dir, "curves");
+        (code, _, err) = Run("estimate", a, b, "--plot", dir, "--format", "json");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(dir, "a.wav.png")) && File.Exists(Path.Combine(dir, "b.wav.png")));
+    }
+
+    [Fact]
     public void Estimate_ReportsGoodFiles_AndNamesBadOnes_WithNonZeroExit()
     {
         var good = Path.Combine(_dir, "clicks.wav");
