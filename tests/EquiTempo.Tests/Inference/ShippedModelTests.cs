@@ -14,14 +14,20 @@ public class ShippedModelTests
     private static string Example([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", "traveling_minstrels-excerpt.ogg"));
 
+    private static string LabelFreeModel => Path.Combine(Path.GetDirectoryName(TempoEstimator.DefaultModelPath)!, "equitempo-labelfree.eqtm");
+
     [Fact]
-    public void ShippedModel_HasAClassHeadTrainedWithoutHumanLabels_AndIsSmall()
+    public void ShippedModels_HaveTrainedClassHeads_SayWhatLabelsTheySaw_AndAreSmall()
     {
-        Assert.True(File.Exists(TempoEstimator.DefaultModelPath), $"{TempoEstimator.DefaultModelPath} missing");
-        var meta = TempoModel.ReadMetadata(TempoEstimator.DefaultModelPath);
-        Assert.True(meta.Readout.ClassHeadTrained);
-        Assert.Contains("no human labels", meta.Readout.ClassHeadSource);
-        Assert.InRange(new FileInfo(TempoEstimator.DefaultModelPath).Length, 10_000, 99_000);   // tens of kB (float16)
+        foreach (var path in new[] { TempoEstimator.DefaultModelPath, LabelFreeModel })
+        {
+            Assert.True(File.Exists(path), $"{path} missing");
+            var meta = TempoModel.ReadMetadata(path);
+            Assert.True(meta.Readout.ClassHeadTrained);
+            Assert.InRange(new FileInfo(path).Length, 10_000, 99_000);   // tens of kB (float16)
+        }
+        Assert.Contains("human-set BPM labels", TempoModel.ReadMetadata(TempoEstimator.DefaultModelPath).Readout.ClassHeadSource);
+        Assert.Contains("no human labels", TempoModel.ReadMetadata(LabelFreeModel).Readout.ClassHeadSource);
         using var est = TempoEstimator.Load();
         var r = est.Estimate(Example());
         Assert.InRange(r.Bpm, 30, 300);
@@ -40,14 +46,20 @@ public class ShippedModelTests
     [InlineData(135.0)]
     [InlineData(157.0)]
     [InlineData(180.0)]
-    public void ShippedModel_ClickTrackAndDrumPattern_WithinFourPercentOrAnOctave(double bpm)
+    public void ShippedModels_ClickTrackAndDrumPattern_WithinFourPercentOrAnOctave(double bpm)
     {
-        // Clicks: noise bursts, a timbre the model never trained on; drums: the renderer with seeds outside its training draw.
-        using var est = TempoEstimator.Load();
+        // Clicks: noise bursts, a timbre the models never trained on; drums: the renderer with seeds outside its training draw.
+        foreach (var model in new[] { TempoEstimator.DefaultModelPath, LabelFreeModel })
+            ClickTrackAndDrumPattern(model, bpm);
+    }
+
+    private static void ClickTrackAndDrumPattern(string model, double bpm)
+    {
+        using var est = TempoEstimator.Load(model);
         var clicks = est.Estimate(TestSignals.ClickTrack(bpm, 30, 44100, seed: 9), 44100);
         var drums = est.Estimate(DrumPatternRenderer.Render(bpm, seed: 900_000 + (int)bpm, new DrumRenderConfig(Seconds: 30)), 44100);
-        Assert.True(WithinOrOctave(clicks.Bpm, bpm), $"click track at {bpm} BPM: estimated {clicks.Bpm:F1}");
-        Assert.True(WithinOrOctave(drums.Bpm, bpm), $"drum pattern at {bpm} BPM: estimated {drums.Bpm:F1}");
+        Assert.True(WithinOrOctave(clicks.Bpm, bpm), $"{Path.GetFileName(model)}: click track at {bpm} BPM: estimated {clicks.Bpm:F1}");
+        Assert.True(WithinOrOctave(drums.Bpm, bpm), $"{Path.GetFileName(model)}: drum pattern at {bpm} BPM: estimated {drums.Bpm:F1}");
     }
 
     [Theory]
