@@ -86,4 +86,16 @@ if (args.Length > 0 && args[0] == "estimate-speed")
     EquiTempo.Bench.EstimateSpeed.Run(args[1..]);
     return;
 }
+if (args.Length > 1 && args[0] == "devset-accuracy")
+{
+    // devset-accuracy INDEX [METHOD]: Acc1, Acc2 and speed of one method, file by file from the path.
+    DevSetAccuracy.Measure(args[1], args.Length > 2 ? args[2] : "dsp");
+    return;
+}
+if (args.Length > 1 && args[0] == "dsp-settings")
+{
+    // dsp-settings INDEX: Acc1 and Acc2 of the DSP baseline under alternative settings, for tuning.
+    DevSetAccuracy.CompareDspSettings(args[1]);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

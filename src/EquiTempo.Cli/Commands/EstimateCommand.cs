@@ -14,14 +14,17 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<PATHS>"), Description("Audio files or folders (searched recursively).")] public string[] Paths { get; init; } = Array.Empty<string>();
-        [CommandOption("-m|--model <FILE>"), Description("Model file (default: the shipped model).")] public string? Model { get; init; }
+        [CommandOption("--method <NAME>"), Description("model (default): the trained network; dsp: the signal-processing baseline (onset autocorrelation, librosa-style).")] public string Method { get; init; } = "model";
+        [CommandOption("-m|--model <FILE>"), Description("Model file for --method model (default: the shipped model).")] public string? Model { get; init; }
         [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line) or tsv.")] public string Format { get; init; } = "table";
         [CommandOption("--local"), Description("Also compute a local tempo curve (sliding window).")] public bool Local { get; init; }
-        [CommandOption("--hop <SECONDS>"), Description("Chunk hop (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
+        [CommandOption("--hop <SECONDS>"), Description("Chunk hop for --method model (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
         [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio name>.png per file.")] public string? Plot { get; init; }
         public override ValidationResult Validate() =>
             Paths.Length == 0 ? ValidationResult.Error("give at least one audio file or folder")
-            : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv") : ValidationResult.Success();
+            : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv")
+            : !TempoMethods.Names.Contains(Method.ToLowerInvariant()) ? ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -34,7 +37,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             else if (File.Exists(p)) files.Add(p);
             else errors.Add((p, "no such file or folder"));
         }
-        using var estimator = TempoEstimator.Load(s.Model, new EstimatorConfig { HopSeconds = s.Hop });
+        using var estimator = TempoMethods.Create(s.Method, s.Model, new EstimatorConfig { HopSeconds = s.Hop });
         var results = new TempoEstimate?[files.Count];
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
         {
@@ -53,18 +56,19 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                 foreach (var r in ok)
                     Console.WriteLine(JsonSerializer.Serialize(new
                     {
-                        file = r.File, bpm = Math.Round(r.Bpm, 2), bpm2 = Math.Round(r.Bpm2, 2), salience = Math.Round(r.Salience, 3),
+                        file = r.File, method = estimator.Name, bpm = Math.Round(r.Bpm, 2), bpm2 = Math.Round(r.Bpm2, 2), salience = Math.Round(r.Salience, 3),
                         confidence = Math.Round(r.Confidence, 3), duration_s = Math.Round(r.DurationSeconds, 2), readout = r.Readout,
                         curve = r.Curve?.Select(p => new[] { Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2) }),
                     }));
                 break;
             case "tsv":
-                Console.WriteLine("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s");
+                Console.WriteLine("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s\tmethod");
                 foreach (var r in ok)
-                    Console.WriteLine(string.Join('\t', r.File, F(r.Bpm), F(r.Bpm2), F(r.Salience), F(r.Confidence), F(r.DurationSeconds)));
+                    Console.WriteLine(string.Join('\t', r.File, F(r.Bpm), F(r.Bpm2), F(r.Salience), F(r.Confidence), F(r.DurationSeconds), estimator.Name));
                 break;
             default:
-                var t = new Table().AddColumns("file", "BPM", "2nd BPM", "salience", "confidence", "duration");
+                var t = new Table().AddColumns("file", "BPM", "2nd BPM", "salience", "confidence", "duration")
+                    .Caption($"method: {Markup.Escape(estimator.Name)}");
                 foreach (var r in ok)
                     t.AddRow(Markup.Escape(r.File ?? ""), r.Bpm.ToString("F1"), r.Bpm2.ToString("F1"), r.Salience.ToString("F2"), r.Confidence.ToString("F2"), $"{r.DurationSeconds:F1} s");
                 if (ok.Count > 0) AnsiConsole.Write(t);

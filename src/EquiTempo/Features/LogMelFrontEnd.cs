@@ -23,6 +23,9 @@ public sealed record LogMelConfig(
     public float SilenceValue => (float)Math.Log(LogOffset);
 }
 
+/// <summary>How frequency maps to mel: HTK's 2595·log10(1 + f/700), or Slaney's linear-then-log scale (librosa's default).</summary>
+public enum MelScale { Htk, Slaney }
+
 /// <summary>
 /// Waveform → log-mel spectrogram, computed with TorchSharp's STFT. Matches torchaudio's
 /// Spectrogram(center=True, reflect padding, periodic Hann) + MelScale(HTK, no norm) + log(x + eps),
@@ -43,29 +46,45 @@ public sealed class LogMelFrontEnd : IDisposable
         _melBasis = tensor(fb, new long[] { Config.FftSize / 2 + 1, Config.MelBands });
     }
 
-    /// <summary>Triangular HTK-mel filterbank, (fftSize/2+1) × bands, row-major, no area normalisation
-    /// (the construction of torchaudio.functional.melscale_fbanks with norm=None, mel_scale="htk").</summary>
-    public static float[] MelFilterbank(int sampleRate, int fftSize, int bands, double minHz, double maxHz)
+    /// <summary>Triangular mel filterbank, (fftSize/2+1) × bands, row-major. The default is the construction of
+    /// torchaudio.functional.melscale_fbanks with norm=None, mel_scale="htk"; <see cref="MelScale.Slaney"/> with
+    /// <paramref name="areaNormalised"/> is librosa.filters.mel's default (Slaney scale, each triangle scaled to unit area
+    /// over its Hz span).</summary>
+    public static float[] MelFilterbank(int sampleRate, int fftSize, int bands, double minHz, double maxHz,
+        MelScale scale = MelScale.Htk, bool areaNormalised = false)
     {
         int nFreqs = fftSize / 2 + 1;
         var freqs = new double[nFreqs];
         for (int k = 0; k < nFreqs; k++) freqs[k] = (double)(sampleRate / 2) * k / (nFreqs - 1);
-        double mMin = HzToMel(minHz), mMax = HzToMel(maxHz);
+        double mMin = HzToMel(minHz, scale), mMax = HzToMel(maxHz, scale);
         var fPts = new double[bands + 2];
-        for (int i = 0; i < bands + 2; i++) fPts[i] = MelToHz(mMin + (mMax - mMin) * i / (bands + 1));
+        for (int i = 0; i < bands + 2; i++) fPts[i] = MelToHz(mMin + (mMax - mMin) * i / (bands + 1), scale);
         var fb = new float[nFreqs * bands];
         for (int k = 0; k < nFreqs; k++)
             for (int m = 0; m < bands; m++)
             {
                 double down = (freqs[k] - fPts[m]) / (fPts[m + 1] - fPts[m]);
                 double up = (fPts[m + 2] - freqs[k]) / (fPts[m + 2] - fPts[m + 1]);
-                fb[k * bands + m] = (float)Math.Max(0, Math.Min(down, up));
+                double gain = areaNormalised ? 2.0 / (fPts[m + 2] - fPts[m]) : 1.0;
+                fb[k * bands + m] = (float)(gain * Math.Max(0, Math.Min(down, up)));
             }
         return fb;
     }
 
     public static double HzToMel(double hz) => 2595.0 * Math.Log10(1.0 + hz / 700.0);
     public static double MelToHz(double mel) => 700.0 * (Math.Pow(10.0, mel / 2595.0) - 1.0);
+
+    // Slaney's Auditory Toolbox scale: linear (200/3 Hz per mel) up to 1 kHz, logarithmic above, 27 mels per factor 6.4.
+    private const double SlaneyHzPerMel = 200.0 / 3, SlaneyLogStart = 1000.0 / SlaneyHzPerMel;
+    private static readonly double SlaneyLogStep = Math.Log(6.4) / 27.0;
+
+    public static double HzToMel(double hz, MelScale scale) =>
+        scale == MelScale.Htk ? HzToMel(hz)
+        : hz < 1000 ? hz / SlaneyHzPerMel : SlaneyLogStart + Math.Log(hz / 1000) / SlaneyLogStep;
+
+    public static double MelToHz(double mel, MelScale scale) =>
+        scale == MelScale.Htk ? MelToHz(mel)
+        : mel < SlaneyLogStart ? mel * SlaneyHzPerMel : 1000 * Math.Exp(SlaneyLogStep * (mel - SlaneyLogStart));
 
     /// <summary>Centre frequency (Hz) of each mel band.</summary>
     public double[] BandCentresHz()

@@ -1,17 +1,35 @@
+using EquiTempo.Baselines;
+
 namespace EquiTempo.Inference;
 
 /// <summary>
 /// The tempo methods the CLI and the evaluation harness can run, by name. "model" is the trained
-/// network (the shipped model unless a model file is given); baselines register here too.
+/// network (the shipped model unless a model file is given); "dsp" is the signal-processing baseline
+/// (<see cref="DspTempoEstimator"/>), which takes the silence threshold, tolerance and local-curve hop from
+/// the <c>config</c> given to <see cref="Create"/> but takes no model file and no chunk hop.
 /// </summary>
 public static class TempoMethods
 {
-    public static IReadOnlyList<string> Names { get; } = new[] { "model" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "model", DspTempoEstimator.MethodName };
 
     public static ITempoMethod Create(string method, string? modelPath = null, EstimatorConfig? config = null) =>
         method.ToLowerInvariant() switch
         {
             "model" => TempoEstimator.Load(modelPath, config),
+            DspTempoEstimator.MethodName => CreateDsp(modelPath, config),
             _ => throw new ArgumentException($"unknown method '{method}' (known: {string.Join(", ", Names)})"),
         };
+
+    private static DspTempoEstimator CreateDsp(string? modelPath, EstimatorConfig? config)
+    {
+        if (modelPath is not null) throw new ArgumentException($"method '{DspTempoEstimator.MethodName}' uses no model file (given: {modelPath})");
+        if (config?.HopSeconds is not null) throw new ArgumentException($"method '{DspTempoEstimator.MethodName}' has no chunk hop: it reads every onset frame");
+        var defaults = new DspTempoConfig();
+        return new DspTempoEstimator(config is null ? defaults : defaults with
+        {
+            SilenceDbfs = config.SilenceDbfs,
+            Tolerance = config.Tolerance,
+            LocalHopSeconds = config.LocalHopSeconds,
+        });
+    }
 }

@@ -82,8 +82,29 @@ public class CliTests : IDisposable
         var (code, output, _) = Run("estimate", _dir, "--model", ScaledModelFile(), "--format", "tsv");
         Assert.Equal(0, code);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s", lines[0]);
+        Assert.Equal("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s\tmethod", lines[0]);
         Assert.Equal(3, lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.EndsWith("\tmodel:scale", l));
+    }
+
+    [Fact]
+    public void Estimate_WithTheDspMethod_GivesTheClickTempo_AndNamesTheMethod()
+    {
+        var clicks = Path.Combine(_dir, "clicks.wav");
+        WavWriter.WriteMono16(clicks, TestSignals.ClickTrack(128, 12), 44100);
+        var (code, output, err) = Run("estimate", clicks, "--method", "dsp", "--format", "json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("dsp", doc.RootElement.GetProperty("method").GetString());
+        Assert.InRange(doc.RootElement.GetProperty("bpm").GetDouble(), 128 * 0.96, 128 * 1.04);
+
+        var (tableCode, table, _) = Run("estimate", clicks, "--method", "dsp");
+        Assert.Equal(0, tableCode);
+        Assert.Contains("method: dsp", table);
+
+        var (badCode, badOut, badErr) = Run("estimate", clicks, "--method", "dsp", "--model", "x.eqtm");
+        Assert.NotEqual(0, badCode);
+        Assert.Contains("no model file", badOut + badErr);
     }
 
     [Fact]
