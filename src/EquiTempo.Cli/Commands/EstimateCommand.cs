@@ -39,16 +39,30 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         }
         using var estimator = TempoMethods.Create(s.Method, s.Model, new EstimatorConfig { HopSeconds = s.Hop });
         var results = new TempoEstimate?[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+        void EstimateAll(Action? onFile)
         {
-            try
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
             {
-                results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
-                if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
-            }
-            catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
-            { errors.Add((files[i], e.Message)); }
-        });
+                try
+                {
+                    results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
+                    if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
+                }
+                catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
+                { errors.Add((files[i], e.Message)); }
+                onFile?.Invoke();
+            });
+        }
+        // A bar only where someone watches it: a terminal, several files, and a table (json/tsv go to scripts).
+        if (files.Count > 1 && s.Format == "table" && AnsiConsole.Profile.Capabilities.Interactive)
+            AnsiConsole.Progress().AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask($"estimating {files.Count} files", maxValue: files.Count);
+                    EstimateAll(() => task.Increment(1));
+                });
+        else EstimateAll(null);
         var ok = results.Where(r => r != null).Select(r => r!).ToList();
         switch (s.Format)
         {
