@@ -23,10 +23,7 @@ public sealed record FineTuneResult(string ModelPath, int EpochsCompleted, int B
 /// </summary>
 public sealed class ClassifierFineTuner
 {
-    public const string ModelFileName = "model.eqtm";
-    private const string CheckpointFileName = "checkpoint.eqtm";
-    private const string OptimizerFileName = "checkpoint.optim";
-    private const string StateFileName = "state.json";
+    public const string ModelFileName = RunFolder.ModelFileName;
 
     private readonly FineTuneConfig _cfg;
     private readonly TimeStretcher _stretcher = new();
@@ -46,18 +43,11 @@ public sealed class ClassifierFineTuner
     {
         log ??= _ => { };
         if (_cfg.Freeze && startModel is null) throw new ArgumentException("--freeze needs a trained model to start from (a frozen fresh network learns nothing)");
-        Directory.CreateDirectory(outDir);
-        var statePath = Path.Combine(outDir, StateFileName);
-        var state = new RunState(0, 0, -1, 0, double.MaxValue, 0);   // MaxValue, not ∞: the state is JSON
-        if (resume)
-        {
-            if (!File.Exists(statePath)) throw new InvalidOperationException($"{outDir}: nothing to resume (no {StateFileName}); start without --resume");
-            state = JsonSerializer.Deserialize<RunState>(File.ReadAllText(statePath))!;
-        }
-        else if (File.Exists(statePath))
-            throw new InvalidOperationException($"{outDir} already holds a fine-tuning run; pass --resume to continue it or choose another --out");
+        var run = new RunFolder(outDir);
+        // MaxValue, not ∞: the state is JSON.
+        var state = run.StartOrResume(resume, new RunState(0, 0, -1, 0, double.MaxValue, 0), "fine-tuning run");
 
-        using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName))
+        using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
         int sr = model.Metadata.FrontEnd.SampleRate;
         int classes = model.Metadata.Network.TempoClasses;
@@ -88,7 +78,7 @@ public sealed class ClassifierFineTuner
         manual_seed(_cfg.Seed + state.CompletedEpochs);
         var parameters = _cfg.Freeze ? model.Network.ClassHeadParameters() : model.Network.parameters();
         var opt = optim.Adam(parameters, _cfg.LearningRate);
-        if (resume && File.Exists(Path.Combine(outDir, OptimizerFileName))) opt.load_state_dict(Path.Combine(outDir, OptimizerFileName));
+        if (resume) run.RestoreOptimizer(opt);
         var step = new TempoClassStep(model.Network, _cfg.Freeze, _cfg.MicroBatch);
         using var frontEnd = new LogMelFrontEnd(model.Metadata.FrontEnd);
         var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"),
@@ -149,17 +139,10 @@ public sealed class ClassifierFineTuner
             t["finetune_train_tracks"] = train.Count.ToString(CultureInfo.InvariantCulture);
             t["finetune_labels"] = labelSource;
             t["finetune_wall_seconds"] = F(elapsedBefore + runWatch.Elapsed.TotalSeconds);
-            // Checkpoint first, then the state that points to it: a kill between the two loses only this epoch.
-            model.Save(Path.Combine(outDir, CheckpointFileName));
-            SelfSupervisedTrainer.SaveOptimizer(opt, Path.Combine(outDir, OptimizerFileName));
-            if (improved)
-            {
-                File.Copy(Path.Combine(outDir, CheckpointFileName), Path.Combine(outDir, ModelFileName + ".tmp"), true);
-                File.Move(Path.Combine(outDir, ModelFileName + ".tmp"), Path.Combine(outDir, ModelFileName), true);
-                state = new RunState(epoch, epoch, acc1, acc2, double.IsFinite(valLoss) ? valLoss : double.MaxValue, 0);
-            }
-            else state = state with { CompletedEpochs = epoch, EpochsSinceBest = state.EpochsSinceBest + 1 };
-            SelfSupervisedTrainer.WriteAtomic(statePath, JsonSerializer.Serialize(state));
+            state = improved
+                ? new RunState(epoch, epoch, acc1, acc2, double.IsFinite(valLoss) ? valLoss : double.MaxValue, 0)
+                : state with { CompletedEpochs = epoch, EpochsSinceBest = state.EpochsSinceBest + 1 };
+            run.SaveEpoch(model, opt, improved, state);
             double epochVps = views / epochWatch.Elapsed.TotalSeconds;
             epochLog.Append($"{epoch},{F(trainLoss)},{F(valLoss)},{F(acc1)},{F(acc2)},{F(epochVps)},{F(epochWatch.Elapsed.TotalSeconds)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
             try { TrainingPlot.Write(Path.Combine(outDir, "training.png"), stepLog.Path, epochLog.Path, "EquiTempo fine-tuning", "cross-entropy"); }
@@ -174,7 +157,7 @@ public sealed class ClassifierFineTuner
             }
         }
         foreach (var b in valSet) b.Inputs.Dispose();
-        return new FineTuneResult(Path.Combine(outDir, ModelFileName), epoch, state.BestEpoch, state.BestAcc1, state.BestAcc2, state.BestLoss,
+        return new FineTuneResult(run.ModelPath, epoch, state.BestEpoch, state.BestAcc1, state.BestAcc2, state.BestLoss,
             skipped.OrderBy(s => s).ToList(), train.Count, val.Count, runWatch.Elapsed, stoppedEarly);
     }
 
@@ -198,9 +181,7 @@ public sealed class ClassifierFineTuner
     private void Produce(List<(LabelledTrack Track, CorpusFile File)> train, int epoch, int steps, PcmCache cache, int sr, int classes,
         Action<List<Example>> write, CancellationToken ct)
     {
-        var order = Enumerable.Range(0, _cfg.ExcerptsPerTrack).SelectMany(_ => train).ToList();
-        var rng = new Random(DeterministicSeed.Mix(_cfg.Seed, epoch));
-        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var order = RunFolder.EpochOrder(train, _cfg.ExcerptsPerTrack, _cfg.Seed, epoch);
         for (int s = 0; s < steps; s++)
         {
             ct.ThrowIfCancellationRequested();

@@ -32,24 +32,34 @@ public sealed class EquivariantStep
     /// accumulated into the model's parameters (caller zeroes them and steps the optimiser). Returns the mean loss.</summary>
     public double ForwardBackward(Tensor xi, Tensor xj, Tensor ai, Tensor aj)
     {
-        using var scope = NewDisposeScope();
         long n = xi.shape[0];
-        var ni = _model.Normalize(xi);
-        var nj = _model.Normalize(xj);
-        var niD = ni.detach().requires_grad_(true);
-        var njD = nj.detach().requires_grad_(true);
+        return MicroBatchedBackward(_model, new[] { xi, xj }, MicroBatchPairs, (views, s, len) =>
+            EquivariantRatioLoss.Compute(_model.ScalarFromEmbedding(_model.EmbedNormalized(views[0])), _model.ScalarFromEmbedding(_model.EmbedNormalized(views[1])),
+                ai.narrow(0, s, len), aj.narrow(0, s, len), sumInsteadOfMean: true) / n);
+    }
+
+    /// <summary>
+    /// The micro-batching of the class remarks, for any loss: each input batch is normalised whole, the
+    /// loss of each micro-batch (a sum over its samples, already divided by the batch size) is computed on
+    /// slices of the detached normalised inputs and back-propagated, and the gradients gathered at the
+    /// normalised inputs are finally pushed back through the normalisation. Returns the summed loss.
+    /// </summary>
+    internal static double MicroBatchedBackward(TempoTcn model, Tensor[] inputs, int microBatch, Func<Tensor[], long, long, Tensor> lossOf)
+    {
+        using var scope = NewDisposeScope();
+        long n = inputs[0].shape[0];
+        var normalized = inputs.Select(model.Normalize).ToArray();
+        var detached = normalized.Select(t => t.detach().requires_grad_(true)).ToArray();
         double total = 0;
-        for (long s = 0; s < n; s += MicroBatchPairs)
+        for (long s = 0; s < n; s += microBatch)
         {
             using var inner = NewDisposeScope();
-            long len = Math.Min(MicroBatchPairs, n - s);
-            var zi = _model.ScalarFromEmbedding(_model.EmbedNormalized(niD.narrow(0, s, len)));
-            var zj = _model.ScalarFromEmbedding(_model.EmbedNormalized(njD.narrow(0, s, len)));
-            var loss = EquivariantRatioLoss.Compute(zi, zj, ai.narrow(0, s, len), aj.narrow(0, s, len), sumInsteadOfMean: true) / n;
+            long len = Math.Min(microBatch, n - s);
+            var loss = lossOf(detached.Select(d => d.narrow(0, s, len)).ToArray(), s, len);
             loss.backward();
             total += loss.item<float>();
         }
-        autograd.backward(new[] { ni, nj }, new[] { niD.grad!, njD.grad! });
+        autograd.backward(normalized, detached.Select(d => d.grad!).ToArray());
         return total;
     }
 

@@ -26,10 +26,8 @@ public sealed record TrainingResult(string ModelPath, int EpochsCompleted, doubl
 /// </summary>
 public sealed class SelfSupervisedTrainer
 {
-    public const string ModelFileName = "model.eqtm";
-    public const string CheckpointFileName = "checkpoint.eqtm";
-    private const string OptimizerFileName = "checkpoint.optim";
-    private const string StateFileName = "state.json";
+    public const string ModelFileName = RunFolder.ModelFileName;
+    public const string CheckpointFileName = RunFolder.CheckpointFileName;
     private const string ConfigFileName = "config.json";
 
     private readonly TrainingConfig _cfg;
@@ -84,16 +82,8 @@ public sealed class SelfSupervisedTrainer
     {
         log ??= _ => { };
         if (_cfg.LibTorchThreads is int th) set_num_threads(th);
-        Directory.CreateDirectory(outDir);
-        var statePath = Path.Combine(outDir, StateFileName);
-        RunState state = new(0, null, _cfg.Seed);
-        if (resume)
-        {
-            if (!File.Exists(statePath)) throw new InvalidOperationException($"{outDir}: nothing to resume (no {StateFileName}); start without --resume");
-            state = JsonSerializer.Deserialize<RunState>(File.ReadAllText(statePath))!;
-        }
-        else if (File.Exists(statePath))
-            throw new InvalidOperationException($"{outDir} already holds a training run; pass --resume to continue it or choose another --out");
+        var run = new RunFolder(outDir);
+        var state = run.StartOrResume(resume, new RunState(0, null, _cfg.Seed), "training run");
 
         var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, _frontCfg.SampleRate);
         if (cache is not null) log($"decoding the corpus into {cache.Directory} (once; later runs reuse it)");
@@ -114,12 +104,11 @@ public sealed class SelfSupervisedTrainer
 
         manual_seed(_cfg.Seed + state.CompletedEpochs);
         var meta = new ModelMetadata { Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
-        using var model = resume ? TempoModel.Load(Path.Combine(outDir, CheckpointFileName))
+        using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
         model.Network.train();
         var opt = optim.Adam(model.Network.BackboneParameters(), _cfg.LearningRate);
-        if (resume && File.Exists(Path.Combine(outDir, OptimizerFileName)))
-            opt.load_state_dict(Path.Combine(outDir, OptimizerFileName));
+        if (resume) run.RestoreOptimizer(opt);
         var step = new EquivariantStep(model.Network, _cfg.MicroBatchPairs);
         using var frontEnd = new LogMelFrontEnd(_frontCfg);
         var sampler = new ViewPairSampler(_cfg, _frontCfg.SampleRate, cache);
@@ -179,16 +168,9 @@ public sealed class SelfSupervisedTrainer
             model.Metadata.Training["train_hours"] = F(train.Sum(f => f.DurationSeconds) / 3600);
             model.Metadata.Training["stretch"] = _cfg.Stretch.ToString();
             model.Metadata.Training["wall_seconds"] = F(elapsedBefore + runWatch.Elapsed.TotalSeconds);
-            model.Save(Path.Combine(outDir, CheckpointFileName));
-            SaveOptimizer(opt, Path.Combine(outDir, OptimizerFileName));
             bool improved = valLoss is double v ? best is null || v < best : true;
-            if (improved)
-            {
-                if (valLoss is double v2) best = v2;
-                File.Copy(Path.Combine(outDir, CheckpointFileName), Path.Combine(outDir, ModelFileName + ".tmp"), true);
-                File.Move(Path.Combine(outDir, ModelFileName + ".tmp"), Path.Combine(outDir, ModelFileName), true);
-            }
-            WriteAtomic(statePath, JsonSerializer.Serialize(new RunState(epoch, best, _cfg.Seed)));
+            if (improved && valLoss is double v2) best = v2;
+            run.SaveEpoch(model, opt, improved, new RunState(epoch, best, _cfg.Seed));
             epochLog.Append($"{epoch},{F(trainLoss)},{(valLoss is double vv ? F(vv) : "")},{F(epochVps)},{F(epochWatch.Elapsed.TotalSeconds)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
             try { TrainingPlot.Write(Path.Combine(outDir, "training.png"), stepLog.Path, epochLog.Path); }
             catch (Exception e) { log($"warning: could not draw training.png: {e.Message}"); }
@@ -198,7 +180,7 @@ public sealed class SelfSupervisedTrainer
         }
         foreach (var b in valPairs) b.Dispose();
         var allSkipped = skipped.Concat(skippedDuringRun.Distinct()).ToList();
-        return new TrainingResult(Path.Combine(outDir, ModelFileName), _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
+        return new TrainingResult(run.ModelPath, _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
     }
 
     private static TempoModel StartFrom(string path, ModelMetadata meta)
@@ -217,9 +199,7 @@ public sealed class SelfSupervisedTrainer
     private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler,
         Action<List<ViewPair>> write, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
     {
-        var order = Enumerable.Range(0, _cfg.ExcerptsPerFile).SelectMany(_ => train).ToList();
-        var rng = new Random(DeterministicSeed.Mix(_cfg.Seed, epoch));
-        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        var order = RunFolder.EpochOrder(train, _cfg.ExcerptsPerFile, _cfg.Seed, epoch);
         for (int s = 0; s < steps; s++)
         {
             ct.ThrowIfCancellationRequested();
@@ -257,20 +237,6 @@ public sealed class SelfSupervisedTrainer
         return pairs.Where(p => p != null).Select(p => p!).ToList();
     }
 
-    internal static void SaveOptimizer(TorchSharp.Modules.OptimizerHelper opt, string path)
-    {
-        var tmp = path + ".tmp";
-        opt.save_state_dict(tmp);
-        File.Move(tmp, path, true);
-    }
-
-    internal static void WriteAtomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, true);
-    }
-
     private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }
 
@@ -294,7 +260,7 @@ internal sealed class CsvLog
             }
         }
         if (kept.Count > 1 && double.TryParse(kept[^1].Split(',')[^1], CultureInfo.InvariantCulture, out var el)) LastElapsedSeconds = el;
-        SelfSupervisedTrainer.WriteAtomic(path, string.Join('\n', kept) + "\n");
+        RunFolder.WriteAtomic(path, string.Join('\n', kept) + "\n");
     }
 
     public void Append(string row) => File.AppendAllText(Path, row + "\n");

@@ -57,20 +57,8 @@ public sealed class TempoClassStep
             loss.backward();
             return loss.item<float>();
         }
-        var xn = _model.Normalize(x);
-        var xnD = xn.detach().requires_grad_(true);
-        double total = 0;
-        for (long s = 0; s < n; s += MicroBatch)
-        {
-            using var inner = NewDisposeScope();
-            long len = Math.Min(MicroBatch, n - s);
-            var logits = _model.ClassLogitsFromEmbedding(_model.EmbedNormalized(xnD.narrow(0, s, len)));
-            var loss = CrossEntropySum(logits, targets.narrow(0, s, len)) / n;
-            loss.backward();
-            total += loss.item<float>();
-        }
-        autograd.backward(new[] { xn }, new[] { xnD.grad! });
-        return total;
+        return EquivariantStep.MicroBatchedBackward(_model, new[] { x }, MicroBatch, (views, s, len) =>
+            CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbedNormalized(views[0])), targets.narrow(0, s, len)) / n);
     }
 
     /// <summary>Class probabilities (B, classes) without gradients; the model should be in eval mode.</summary>

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using EquiTempo.Model;
+
+namespace EquiTempo.Training;
+
+/// <summary>
+/// The files of a training run folder that make it resumable, shared by self-supervised training and
+/// fine-tuning: the state (last completed epoch and best result), the checkpoint and optimiser state
+/// of the last epoch, and model.eqtm, the best epoch. Every write goes to a temp name and is renamed,
+/// and the state is written last, so a kill at any point loses at most the epoch in progress.
+/// </summary>
+internal sealed class RunFolder
+{
+    public const string ModelFileName = "model.eqtm";
+    public const string CheckpointFileName = "checkpoint.eqtm";
+    private const string OptimizerFileName = "checkpoint.optim";
+    private const string StateFileName = "state.json";
+
+    public string Directory { get; }
+    public string ModelPath => Path.Combine(Directory, ModelFileName);
+    public string CheckpointPath => Path.Combine(Directory, CheckpointFileName);
+    private string OptimizerPath => Path.Combine(Directory, OptimizerFileName);
+    private string StatePath => Path.Combine(Directory, StateFileName);
+
+    public RunFolder(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>The saved state when resuming, else <paramref name="fresh"/>; refuses to resume nothing or to overwrite a run.</summary>
+    public T StartOrResume<T>(bool resume, T fresh, string what)
+    {
+        if (resume)
+        {
+            if (!File.Exists(StatePath)) throw new InvalidOperationException($"{Directory}: nothing to resume (no {StateFileName}); start without --resume");
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(StatePath))!;
+        }
+        if (File.Exists(StatePath))
+            throw new InvalidOperationException($"{Directory} already holds a {what}; pass --resume to continue it or choose another --out");
+        return fresh;
+    }
+
+    /// <summary>Loads the optimiser state saved with the checkpoint, when there is one.</summary>
+    public void RestoreOptimizer(TorchSharp.Modules.OptimizerHelper opt)
+    {
+        if (File.Exists(OptimizerPath)) opt.load_state_dict(OptimizerPath);
+    }
+
+    /// <summary>Ends an epoch: checkpoint and optimiser state, model.eqtm when the epoch is the best so far, then the state.</summary>
+    public void SaveEpoch<T>(TempoModel model, TorchSharp.Modules.OptimizerHelper opt, bool best, T state)
+    {
+        model.Save(CheckpointPath);
+        var tmp = OptimizerPath + ".tmp";
+        opt.save_state_dict(tmp);
+        File.Move(tmp, OptimizerPath, true);
+        if (best)
+        {
+            File.Copy(CheckpointPath, ModelPath + ".tmp", true);
+            File.Move(ModelPath + ".tmp", ModelPath, true);
+        }
+        WriteAtomic(StatePath, JsonSerializer.Serialize(state));
+    }
+
+    internal static void WriteAtomic(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, true);
+    }
+
+    /// <summary>Each item <paramref name="repeats"/> times, shuffled by a RNG seeded by (seed, epoch): a resumed
+    /// run sees exactly the order the uninterrupted run would have.</summary>
+    public static List<T> EpochOrder<T>(IReadOnlyList<T> items, int repeats, int seed, int epoch)
+    {
+        var order = Enumerable.Range(0, repeats).SelectMany(_ => items).ToList();
+        var rng = new Random(DeterministicSeed.Mix(seed, epoch));
+        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        return order;
+    }
+}
