@@ -9,27 +9,20 @@ namespace EquiTempo.Cli.Commands;
 /// <summary>Composes multi-instrument songs at known tempi and renders them with fluidsynth: labelled music with no human label.</summary>
 public sealed class RenderSongsCommand : Command<RenderSongsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : RenderAtTempiSettings
     {
-        [CommandOption("-o|--out <DIR>")] public string Out { get; init; } = "";
         [CommandOption("-n|--count <N>")] public int Count { get; init; } = 100;
-        [CommandOption("--seconds <S>")] public double Seconds { get; init; } = 30;
-        [CommandOption("--min-bpm <BPM>")] public double MinBpm { get; init; } = 60;
-        [CommandOption("--max-bpm <BPM>")] public double MaxBpm { get; init; } = 200;
-        [CommandOption("--seed <N>")] public int Seed { get; init; } = 1;
         [CommandOption("--soundfont <SF2>"), Description("General MIDI soundfont (default: FluidR3_GM from fluid-soundfont-gm).")] public string? SoundFont { get; init; }
+        public override int Items => Count;
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Out) ? ValidationResult.Error("--out is required")
-            : MinBpm <= 0 || MaxBpm < MinBpm ? ValidationResult.Error("need 0 < --min-bpm <= --max-bpm")
-            : Count < 1 ? ValidationResult.Error("--count must be at least 1") : ValidationResult.Success();
+            Count < 1 ? ValidationResult.Error("--count must be at least 1") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         var synth = new FluidSynthRenderer(s.SoundFont);
         Directory.CreateDirectory(s.Out);
-        var rng = new Random(s.Seed);
-        var tempi = Enumerable.Range(0, s.Count).Select(_ => s.MinBpm * Math.Pow(s.MaxBpm / s.MinBpm, rng.NextDouble())).ToArray();
+        var tempi = s.DrawTempi();
         var rows = new string[s.Count];
         int done = 0;
         Parallel.For(0, s.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
