@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace EquiTempo.Tests.Features;
 
+[Collection(LibTorchRngCollection.Name)]
 public class FeatureTimeStretchTests(ITestOutputHelper output)
 {
     private const int Bands = 81, Frames = 1361;

@@ -8,6 +8,7 @@ namespace EquiTempo.Tests.Inference;
 
 /// <summary>Behaviour of the estimator around the network: chunking, readouts, silence and bad input.
 /// (Accuracy of the shipped model is tested in ShippedModelTests.)</summary>
+[Collection(LibTorchRngCollection.Name)]
 public class TempoEstimatorTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-est-{Guid.NewGuid():N}");

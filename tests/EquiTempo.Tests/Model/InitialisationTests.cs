@@ -9,6 +9,7 @@ namespace EquiTempo.Tests.Model;
 
 /// <summary>Why the network starts from the signal-preserving initialisation: with PyTorch's defaults the
 /// fresh TCN gives the same z for every input, and the ratio loss has nothing to pull on.</summary>
+[Collection(LibTorchRngCollection.Name)]
 public class InitialisationTests
 {
     private static Tensor Inputs(LogMelFrontEnd fe, int count, int samples, out float[] rates)

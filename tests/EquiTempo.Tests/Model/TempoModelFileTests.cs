@@ -3,6 +3,7 @@ using static TorchSharp.torch;
 
 namespace EquiTempo.Tests.Model;
 
+[Collection(LibTorchRngCollection.Name)]
 public class TempoModelFileTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace EquiTempo.Tests.Model;
 
+[Collection(LibTorchRngCollection.Name)]
 public class TempoTcnTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 namespace EquiTempo.Tests.Training;
 
 /// <summary>Fine-tuning the tempo-class head on a tiny configuration: 2 s excerpts of click tracks at known tempi.</summary>
+[Collection(LibTorchRngCollection.Name)]
 public class ClassifierFineTunerTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-ft-{Guid.NewGuid():N}");

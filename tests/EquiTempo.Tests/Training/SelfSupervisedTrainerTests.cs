@@ -6,6 +6,7 @@ using EquiTempo.Tests.Signals;
 namespace EquiTempo.Tests.Training;
 
 /// <summary>End-to-end training on a tiny configuration: short excerpts, few pairs, two epochs.</summary>
+[Collection(LibTorchRngCollection.Name)]
 public class SelfSupervisedTrainerTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-train-{Guid.NewGuid():N}");
