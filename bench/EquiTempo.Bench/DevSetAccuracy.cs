@@ -3,6 +3,7 @@ using EquiTempo.Audio;
 using EquiTempo.Baselines;
 using EquiTempo.Evaluation;
 using EquiTempo.Inference;
+using EquiTempo;
 
 /// <summary>
 /// Quick accuracy and speed of a tempo method on a labelled index (Acc1, Acc2, seconds of audio per second

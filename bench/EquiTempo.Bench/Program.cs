@@ -3,6 +3,8 @@ using BenchmarkDotNet.Running;
 using EquiTempo.Model;
 using EquiTempo.Training;
 using static TorchSharp.torch;
+using EquiTempo.Training.Synthesis;
+using EquiTempo.Training.Stretching;
 
 if (args.Length > 0 && args[0] == "quick-train")
 {
@@ -44,12 +46,12 @@ if (args.Length > 0 && args[0] == "overfit")
     manual_seed(0);
     var rng = new Random(0);
     var fe = new EquiTempo.Features.LogMelFrontEnd();
-    var st = new EquiTempo.Audio.TimeStretcher();
+    var st = new EquiTempo.Training.Stretching.TimeStretcher();
     int pairs = 8, n = 132_300;
     var vi = new List<float[]>(); var vj = new List<float[]>(); var ai = new float[pairs]; var aj = new float[pairs];
     for (int k = 0; k < pairs; k++)
     {
-        var src = EquiTempo.Synthesis.DrumPatternRenderer.Render(70 + 100 * rng.NextDouble(), k, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 4));
+        var src = EquiTempo.Training.Synthesis.DrumPatternRenderer.Render(70 + 100 * rng.NextDouble(), k, new EquiTempo.Training.Synthesis.DrumRenderConfig(Seconds: 4));
         ai[k] = (float)(0.8 + 0.4 * rng.NextDouble()); aj[k] = (float)(0.8 + 0.4 * rng.NextDouble());
         vi.Add(st.Stretch(src, ai[k], 44100, n)); vj.Add(st.Stretch(src, aj[k], 44100, n));
     }

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Engines;
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using static TorchSharp.torch;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Bench;
 

@@ -4,6 +4,7 @@ using EquiTempo.Model;
 using EquiTempo.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Cli.Commands;
 
@@ -26,7 +27,7 @@ public sealed class EquivarianceCommand : Command<EquivarianceCommand.Settings>
     {
         var inputs = s.Audio.SelectMany(p => p.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) && File.Exists(p)
             ? File.ReadAllLines(p).Where(l => l.Trim().Length > 0) : new[] { p });
-        var (files, skipped) = SelfSupervisedTrainer.ScanCorpus(inputs, 0);
+        var (files, skipped) = AudioCorpus.Scan(inputs, 0);
         files = files.Take(s.MaxFiles).ToList();
         if (files.Count == 0) throw new InvalidOperationException("no readable audio files in --audio");
         TorchSharp.torch.manual_seed(s.Seed);

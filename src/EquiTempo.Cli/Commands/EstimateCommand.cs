@@ -6,6 +6,7 @@ using EquiTempo.Audio;
 using EquiTempo.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using EquiTempo.Evaluation;
 
 namespace EquiTempo.Cli.Commands;
 

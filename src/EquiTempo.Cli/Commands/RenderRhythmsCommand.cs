@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using EquiTempo.Audio;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -60,7 +60,7 @@ public static class AudioDecoder
             long limit = (long)Math.Round(dur * targetSampleRate);
             if (samples.Length > limit) Array.Resize(ref samples, (int)limit);
         }
-        if (samples.Length == 0 && startSeconds == 0) throw new AudioFormatException(path, AudioFormatException.NoSamples);
+        if (samples.Length == 0 && startSeconds == 0) throw AudioFormatException.Empty(path);
         return new AudioBuffer(samples, targetSampleRate);
     }
 
@@ -96,7 +96,7 @@ public static class AudioDecoder
             yield return block;
             if (n < blockSize) break;
         }
-        if (!any) throw new AudioFormatException(path, AudioFormatException.NoSamples);
+        if (!any) throw AudioFormatException.Empty(path);
     }
 
     /// <summary>True for the extensions this library can decode (wav wave ogg oga mp3 opus flac m4a aac wma aiff aif).</summary>

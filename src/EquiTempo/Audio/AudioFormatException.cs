@@ -2,17 +2,24 @@ namespace EquiTempo.Audio;
 
 /// <summary>Thrown for any unreadable, unsupported or corrupt audio input.</summary>
 /// <remarks>The message always starts with the file path so that batch runs over many files report which one failed.</remarks>
-public sealed class AudioFormatException : Exception
+public sealed class AudioFormatException : EquiTempoException
 {
-    /// <summary>Problem text for a well-formed file without audio; matched when deciding whether another decoder could help.</summary>
+    /// <summary>Problem text for a well-formed file without audio.</summary>
     internal const string NoSamples = "contains no audio samples";
 
     /// <summary>The file that could not be decoded.</summary>
-    public string FilePath { get; }
+    public string FilePath => Subject!;
 
-    public AudioFormatException(string filePath, string problem, Exception? inner = null)
-        : base($"{filePath}: {problem}", inner)
+    /// <summary>The file is well formed but holds no audio: an answer, which another decoder would only repeat.</summary>
+    public bool IsEmpty { get; }
+
+    public AudioFormatException(string filePath, string problem, Exception? inner = null, bool isEmpty = false)
+        : base(ErrorReason.Audio, filePath, problem, inner)
     {
-        FilePath = filePath;
+        IsEmpty = isEmpty;
     }
+
+    /// <summary>A well-formed file without audio samples; <paramref name="detail"/> says where that showed.</summary>
+    internal static AudioFormatException Empty(string filePath, string? detail = null) =>
+        new(filePath, detail is null ? NoSamples : $"{NoSamples} ({detail})", isEmpty: true);
 }

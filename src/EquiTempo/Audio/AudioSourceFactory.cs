@@ -48,7 +48,7 @@ internal static class AudioSourceFactory
     private static T Attempt<T>(string path, bool forProbe, Func<Route, FileKind, T> open)
     {
         var kind = AudioFileInspector.Inspect(path);
-        bool hasFfmpeg = FfmpegLocator.Find("ffmpeg") is not null;
+        bool hasFfmpeg = ExternalToolLocator.Find("ffmpeg") is not null;
         Route[] routes = kind.Decoder switch
         {
             DecoderKind.Ffmpeg => [Route.Ffmpeg], // which reports a missing ffmpeg itself
@@ -67,7 +67,7 @@ internal static class AudioSourceFactory
             catch (AudioFormatException e)
             {
                 // A well-formed file without audio is an answer; another decoder would only say the same.
-                if (e.Message.Contains(AudioFormatException.NoSamples, StringComparison.Ordinal)) throw;
+                if (e.IsEmpty) throw;
                 if (firstError is not null) throw Combined(path, firstError, e);
                 firstError = e;
             }
@@ -86,8 +86,8 @@ internal static class AudioSourceFactory
             _ => throw new InvalidOperationException($"No managed decoder for {kind.FormatName}."),
         };
         if (source is null) // a WAV encoding only ffmpeg can decode; the ffmpeg route comes next if it exists
-            throw new AudioFormatException(path, FfmpegLocator.Find("ffmpeg") is null
-                ? $"format wav ({unsupported}) needs ffmpeg (Debian package `ffmpeg`), {FfmpegLocator.MissingAdvice}"
+            throw new AudioFormatException(path, ExternalToolLocator.Find("ffmpeg") is null
+                ? $"format wav ({unsupported}) needs ffmpeg (Debian package `ffmpeg`), {ExternalToolLocator.MissingAdvice}"
                 : $"{unsupported}");
         try
         {
@@ -103,8 +103,7 @@ internal static class AudioSourceFactory
 
     private static AudioFormatException Combined(string path, AudioFormatException first, AudioFormatException second)
     {
-        string Problem(AudioFormatException e) => e.Message.StartsWith(path + ": ", StringComparison.Ordinal) ? e.Message[(path.Length + 2)..] : e.Message;
-        return new AudioFormatException(path, $"{Problem(first)}; the other decoder failed too: {Problem(second)}", first);
+        return new AudioFormatException(path, $"{first.Problem}; the other decoder failed too: {second.Problem}", first);
     }
 
     /// <summary>Whatever a third-party decoder throws while opening becomes an <see cref="AudioFormatException"/>.</summary>

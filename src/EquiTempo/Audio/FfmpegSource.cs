@@ -37,7 +37,7 @@ internal sealed class FfmpegSource : AudioSource
     /// <summary>Starts ffmpeg on the file; <paramref name="formatName"/> ("opus", "flac", ...) is for messages.</summary>
     public static FfmpegSource Open(string path, string formatName, double startSeconds, double? durationSeconds, CancellationToken ct)
     {
-        string ffmpeg = FfmpegLocator.Require("ffmpeg", path, formatName);
+        string ffmpeg = ExternalToolLocator.Require("ffmpeg", path, formatName);
         // ffmpeg's input seek lands on the right sample, but the first MP3 frames after it decode without their
         // bit reservoir (garbage for a frame or two). Seeking a little earlier and discarding that lead-in keeps
         // excerpts identical to the same stretch of a whole-file decode.
@@ -95,7 +95,7 @@ internal sealed class FfmpegSource : AudioSource
             if (process.ReadFully(chunk) < 8)
             {
                 ct.ThrowIfCancellationRequested();
-                throw Failure(process, path, format is null ? "ffmpeg produced no audio" : AudioFormatException.NoSamples);
+                throw Failure(process, path, format is null ? "ffmpeg produced no audio" : AudioFormatException.NoSamples, isEmpty: format is not null);
             }
             string id = Encoding.ASCII.GetString(chunk[..4]);
             uint size = BinaryPrimitives.ReadUInt32LittleEndian(chunk[4..]);
@@ -123,13 +123,13 @@ internal sealed class FfmpegSource : AudioSource
         }
     }
 
-    private static AudioFormatException Failure(ToolProcess process, string path, string what)
+    private static AudioFormatException Failure(ToolProcess process, string path, string what, bool isEmpty = false)
     {
         int code = process.WaitForExit(TimeSpan.FromSeconds(5));
         string detail = process.TimedOut ? "ffmpeg stopped responding and was killed"
             : process.StderrTail is { Length: > 0 } tail ? $"ffmpeg says: {tail}"
             : $"ffmpeg exit code {code}";
-        return new AudioFormatException(path, $"{what} ({detail})");
+        return new AudioFormatException(path, $"{what} ({detail})", isEmpty: isEmpty);
     }
 
     protected override int ReadInterleaved(Span<float> interleaved)

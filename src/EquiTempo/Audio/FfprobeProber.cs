@@ -11,7 +11,7 @@ internal static class FfprobeProber
 
     public static AudioInfo Probe(string path, string formatName)
     {
-        string ffprobe = FfmpegLocator.Require("ffprobe", path, formatName);
+        string ffprobe = ExternalToolLocator.Require("ffprobe", path, formatName);
         string[] args =
         [
             "-v", "error", "-select_streams", "a:0",

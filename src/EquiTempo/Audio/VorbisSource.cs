@@ -28,7 +28,7 @@ internal sealed class VorbisSource : AudioSource
         if (source._reader.TotalSamples <= 0)
         {
             source.Dispose();
-            throw new AudioFormatException(path, AudioFormatException.NoSamples);
+            throw AudioFormatException.Empty(path);
         }
         return source;
     }
@@ -40,7 +40,7 @@ internal sealed class VorbisSource : AudioSource
     public static AudioInfo Probe(string path)
     {
         using var reader = CreateReader(path);
-        if (reader.TotalSamples <= 0) throw new AudioFormatException(path, AudioFormatException.NoSamples);
+        if (reader.TotalSamples <= 0) throw AudioFormatException.Empty(path);
         return new AudioInfo(path, reader.SampleRate, reader.Channels, (double)reader.TotalSamples / reader.SampleRate, "vorbis");
     }
 

@@ -54,7 +54,7 @@ internal sealed class WavSource : AudioSource
                 // NAudio believes the header, ffmpeg reads to the end. Only a truly empty file has no samples.
                 if (BytesAfterDataHeader(path) >= format.BlockAlign)
                     throw new AudioFormatException(path, "declares an empty data chunk but has audio bytes after it");
-                throw new AudioFormatException(path, AudioFormatException.NoSamples + " (the WAV data chunk is empty)");
+                throw AudioFormatException.Empty(path, "the WAV data chunk is empty");
             }
             return source;
         }

@@ -43,7 +43,8 @@ public sealed class ModelMetadata
 public sealed class TempoModel : IDisposable
 {
     private static readonly byte[] Magic = "EQTM"u8.ToArray();
-    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    /// <summary>The JSON settings of model headers; run folders write their records with the same.</summary>
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public TempoTcn Network { get; }
     public ModelMetadata Metadata { get; }

@@ -152,12 +152,12 @@ internal static class AudioTestFiles
 
     public static double Db(double ratio) => 20 * Math.Log10(ratio);
 
-    public static bool HasFfmpeg => FfmpegLocator.Find("ffmpeg") is not null && FfmpegLocator.Find("ffprobe") is not null;
+    public static bool HasFfmpeg => ExternalToolLocator.Find("ffmpeg") is not null && ExternalToolLocator.Find("ffprobe") is not null;
 
     /// <summary>Runs ffmpeg to make a test file; fails the test with ffmpeg's message if it cannot.</summary>
     public static string Encode(string outputPath, params string[] args)
     {
-        var info = new ProcessStartInfo(FfmpegLocator.Find("ffmpeg")!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(ExternalToolLocator.Find("ffmpeg")!) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (string a in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-y" }.Concat(args).Append(outputPath)) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
         var stderr = p.StandardError.ReadToEndAsync();

@@ -230,7 +230,7 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         string wav = dir.File("ok.wav");
         WavWriter.WriteMono16(wav, Sine(440, 8000, 0.1), 8000);
 
-        FfmpegLocator.SearchPathOverride.Value = dir.Path; // no ffmpeg in there
+        ExternalToolLocator.SearchPathOverride.Value = dir.Path; // no ffmpeg in there
         try
         {
             foreach (var call in new Action[] { () => AudioDecoder.DecodeMono(flac), () => AudioDecoder.Probe(flac), () => AudioDecoder.ReadBlocks(flac, 1).ToList() })
@@ -246,7 +246,7 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         }
         finally
         {
-            FfmpegLocator.SearchPathOverride.Value = null;
+            ExternalToolLocator.SearchPathOverride.Value = null;
         }
     }
 
@@ -254,7 +254,7 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
     public void ManagedFormatsWorkWithoutFfmpeg()
     {
         using var dir = new TempDir();
-        FfmpegLocator.SearchPathOverride.Value = dir.Path;
+        ExternalToolLocator.SearchPathOverride.Value = dir.Path;
         try
         {
             Assert.Equal(CompressedAudioFixture.Seconds, AudioDecoder.DecodeMono(files.Ogg).DurationSeconds, 2);
@@ -264,7 +264,7 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         }
         finally
         {
-            FfmpegLocator.SearchPathOverride.Value = null;
+            ExternalToolLocator.SearchPathOverride.Value = null;
         }
     }
 }

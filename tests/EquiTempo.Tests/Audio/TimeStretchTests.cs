@@ -1,6 +1,7 @@
 using EquiTempo.Audio;
 using EquiTempo.Tests.Signals;
 using Xunit.Abstractions;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Audio;
 

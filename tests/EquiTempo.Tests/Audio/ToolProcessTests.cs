@@ -8,7 +8,7 @@ public class ToolProcessTests
     [Fact]
     public void WatchdogKillsAChildThatStopsWriting()
     {
-        string? sleep = FfmpegLocator.Find("sleep");
+        string? sleep = ExternalToolLocator.Find("sleep");
         if (sleep is null) return; // not a POSIX system
         var clock = Stopwatch.StartNew();
         using var p = new ToolProcess(sleep, ["60"], TimeSpan.FromSeconds(1), CancellationToken.None);
@@ -20,7 +20,7 @@ public class ToolProcessTests
     [Fact]
     public void CancellationKillsTheChild()
     {
-        string? sleep = FfmpegLocator.Find("sleep");
+        string? sleep = ExternalToolLocator.Find("sleep");
         if (sleep is null) return;
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var clock = Stopwatch.StartNew();
@@ -33,7 +33,7 @@ public class ToolProcessTests
     [Fact]
     public void StderrIsCollected()
     {
-        string? sh = FfmpegLocator.Find("sh");
+        string? sh = ExternalToolLocator.Find("sh");
         if (sh is null) return;
         using var p = new ToolProcess(sh, ["-c", "echo out; echo problem one >&2; echo problem two >&2; exit 3"], TimeSpan.FromSeconds(10), CancellationToken.None);
         var buffer = new byte[64];

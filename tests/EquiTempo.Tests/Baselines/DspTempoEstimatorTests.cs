@@ -1,8 +1,9 @@
 using EquiTempo.Audio;
 using EquiTempo.Baselines;
 using EquiTempo.Inference;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using EquiTempo.Tests.Signals;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Baselines;
 

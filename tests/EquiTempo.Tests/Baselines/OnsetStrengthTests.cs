@@ -1,6 +1,6 @@
 using EquiTempo.Baselines;
 using EquiTempo.Features;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 
 namespace EquiTempo.Tests.Baselines;
 

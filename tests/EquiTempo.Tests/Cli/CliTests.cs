@@ -4,6 +4,7 @@ using EquiTempo.Audio;
 using EquiTempo.Model;
 using EquiTempo.Tests.Signals;
 using static TorchSharp.torch;
+using EquiTempo.Training.Synthesis;
 
 namespace EquiTempo.Tests.Cli;
 
@@ -42,8 +43,8 @@ public class CliTests : IDisposable
     {
         var a = Path.Combine(_dir, "a.wav");
         var b = Path.Combine(_dir, "b.wav");
-        WavWriter.WriteMono16(a, EquiTempo.Synthesis.DrumPatternRenderer.Render(100, 3, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
-        WavWriter.WriteMono16(b, EquiTempo.Synthesis.DrumPatternRenderer.Render(140, 4, new EquiTempo.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
+        WavWriter.WriteMono16(a, EquiTempo.Training.Synthesis.DrumPatternRenderer.Render(100, 3, new EquiTempo.Training.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
+        WavWriter.WriteMono16(b, EquiTempo.Training.Synthesis.DrumPatternRenderer.Render(140, 4, new EquiTempo.Training.Synthesis.DrumRenderConfig(Seconds: 25)), 44100);
         var one = Path.Combine(_dir, "curve.png");
         var (code, _, err) = Run("estimate", a, "--plot", one);
         Assert.True(code == 0, err);

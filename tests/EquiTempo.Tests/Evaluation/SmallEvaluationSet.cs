@@ -1,5 +1,5 @@
 using EquiTempo.Audio;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using EquiTempo.Tests.Signals;
 
 namespace EquiTempo.Tests.Evaluation;

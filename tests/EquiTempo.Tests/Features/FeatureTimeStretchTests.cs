@@ -1,6 +1,7 @@
 using EquiTempo.Features;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Features;
 

@@ -2,9 +2,10 @@ using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Inference;
 using EquiTempo.Model;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using EquiTempo.Tests.Signals;
 using EquiTempo.Training;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Inference;
 

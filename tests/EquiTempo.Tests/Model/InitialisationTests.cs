@@ -1,9 +1,10 @@
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using EquiTempo.Training;
 using static TorchSharp.torch;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Model;
 

@@ -1,4 +1,4 @@
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using EquiTempo.Tests.Signals;
 
 namespace EquiTempo.Tests.Synthesis;

@@ -1,6 +1,7 @@
 using EquiTempo.Audio;
 using EquiTempo.Tests.Signals;
 using EquiTempo.Training;
+using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Tests.Training;
 

@@ -1,4 +1,4 @@
-namespace EquiTempo.Synthesis;
+namespace EquiTempo.Training.Synthesis;
 
 /// <summary>Settings of composed songs: length and the chance of a song with no drum part.</summary>
 public sealed record SongConfig(double Seconds = 30, double NoDrumsProbability = 0.15, int TicksPerQuarter = 480);

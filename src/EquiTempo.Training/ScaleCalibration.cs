@@ -2,7 +2,7 @@ using EquiTempo.Audio;
 using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
-using EquiTempo.Synthesis;
+using EquiTempo.Training.Synthesis;
 using static TorchSharp.torch;
 
 namespace EquiTempo.Training;

@@ -1,6 +1,8 @@
+using EquiTempo.Training.Corpus;
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Training;
 

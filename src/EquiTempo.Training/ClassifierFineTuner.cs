@@ -6,6 +6,8 @@ using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
 using static TorchSharp.torch;
+using EquiTempo.Training.Stretching;
+using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Training;
 
@@ -66,7 +68,7 @@ public sealed class ClassifierFineTuner
         foreach (var s in skipped.OrderBy(s => s)) log($"skipped {s}");
         if (usable.Count == 0) throw new InvalidOperationException("no labelled track could be decoded");
         var byPath = usable.GroupBy(u => u.File.Path).ToDictionary(g => g.Key, g => g.First().Track);
-        var (trainFiles, valFiles) = SelfSupervisedTrainer.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
+        var (trainFiles, valFiles) = AudioCorpus.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
         var val = valFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
         File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(t => t.File.Path));

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EquiTempo.Audio;
 
-namespace EquiTempo.Training;
+namespace EquiTempo.Training.Corpus;
 
 /// <summary>
 /// Training corpus decoded once to mono 16-bit PCM at the model's rate, so each excerpt is a seek and

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace EquiTempo.Features;
+namespace EquiTempo.Training.Stretching;
 
 /// <summary>
 /// Time stretch in the feature domain: resample a (log-mel) spectrogram's frame axis by linear

@@ -1,7 +1,7 @@
 namespace EquiTempo.Audio;
 
-/// <summary>Finds ffmpeg/ffprobe on the PATH (looked up on each use, so installing ffmpeg needs no restart).</summary>
-internal static class FfmpegLocator
+/// <summary>Finds external programs (ffmpeg, ffprobe, fluidsynth) on the PATH (looked up on each use, so installing ffmpeg needs no restart).</summary>
+public static class ExternalToolLocator
 {
     /// <summary>
     /// Replaces the PATH value for lookups in the current async flow only, so a test can simulate a
@@ -9,7 +9,7 @@ internal static class FfmpegLocator
     /// </summary>
     internal static readonly AsyncLocal<string?> SearchPathOverride = new();
 
-    public const string MissingAdvice = "which is not on the PATH";
+    internal const string MissingAdvice = "which is not on the PATH";
 
     public static string? Find(string tool)
     {

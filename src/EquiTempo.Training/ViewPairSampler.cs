@@ -1,13 +1,12 @@
 using EquiTempo.Audio;
 using EquiTempo.Features;
+using EquiTempo.Training.Stretching;
+using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Training;
 
 /// <summary>One training example: two stretched views of the same excerpt and their rates.</summary>
 public sealed record ViewPair(float[] ViewI, float[] ViewJ, float RateI, float RateJ, string Source);
-
-/// <summary>An audio file of the training corpus with its duration (seconds).</summary>
-public sealed record CorpusFile(string Path, double DurationSeconds);
 
 /// <summary>
 /// Draws a random 13.6 s excerpt of a file and makes two views stretched by independent rates

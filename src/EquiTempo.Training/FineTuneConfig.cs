@@ -1,3 +1,4 @@
+using EquiTempo.Training.Corpus;
 namespace EquiTempo.Training;
 
 /// <summary>

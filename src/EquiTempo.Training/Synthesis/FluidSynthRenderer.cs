@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using EquiTempo.Audio;
 
-namespace EquiTempo.Synthesis;
+namespace EquiTempo.Training.Synthesis;
 
 /// <summary>
 /// Renders a MIDI file to a WAV file with the fluidsynth program and a General MIDI soundfont (Debian:
@@ -17,7 +17,7 @@ public sealed class FluidSynthRenderer
 
     public FluidSynthRenderer(string? soundFont = null)
     {
-        _exe = FfmpegLocator.Find("fluidsynth")
+        _exe = ExternalToolLocator.Find("fluidsynth")
             ?? throw new InvalidOperationException("fluidsynth is not on the PATH: install it with `apt-get install fluidsynth fluid-soundfont-gm`");
         SoundFont = soundFont ?? DefaultSoundFont;
         if (!File.Exists(SoundFont))

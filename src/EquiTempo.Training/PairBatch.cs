@@ -1,5 +1,6 @@
 using EquiTempo.Features;
 using static TorchSharp.torch;
+using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Training;
 

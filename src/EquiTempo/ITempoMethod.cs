@@ -1,4 +1,4 @@
-namespace EquiTempo.Inference;
+namespace EquiTempo;
 
 /// <summary>
 /// A way of estimating tempo from audio: the trained model (<see cref="TempoEstimator"/>) or a baseline.

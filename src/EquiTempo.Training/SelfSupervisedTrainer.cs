@@ -4,8 +4,10 @@ using System.Text.Json;
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
+using EquiTempo.Training.Corpus;
 using TorchSharp;
 using static TorchSharp.torch;
+using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Training;
 
@@ -43,40 +45,6 @@ public sealed class SelfSupervisedTrainer
 
     private sealed record RunState(int CompletedEpochs, double? BestValidationLoss, int Seed);
 
-    /// <summary>Lists the audio files and their durations, skipping (and reporting) unreadable or too-short ones.</summary>
-    public static (List<CorpusFile> Files, List<string> Skipped) ScanCorpus(IEnumerable<string> inputs, double minSeconds, PcmCache? cache = null,
-        Action<int, int>? onFile = null)
-    {
-        var paths = AudioDecoder.FindAudioFiles(inputs).ToList();
-        var files = new CorpusFile?[paths.Count];
-        var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
-        {
-            try
-            {
-                // With a cache the decoded length is the truth (headers can be off by a block); without, the header's.
-                double seconds = cache is not null ? (double)cache.Ensure(paths[i]) / cache.SampleRate : AudioDecoder.Probe(paths[i]).DurationSeconds;
-                if (seconds <= 0 || seconds < minSeconds)
-                    skipped.Add($"{paths[i]}: too short ({seconds:F1} s < {minSeconds} s)");
-                else files[i] = new CorpusFile(paths[i], seconds);
-            }
-            catch (Exception e) { skipped.Add(e is AudioFormatException ? e.Message : $"{paths[i]}: {e.Message}"); }
-            onFile?.Invoke(i, paths.Count);
-        });
-        return (files.Where(f => f != null).Select(f => f!).ToList(), skipped.OrderBy(s => s).ToList());
-    }
-
-    /// <summary>Deterministic split by file: the same seed and file list always give the same split.</summary>
-    public static (List<CorpusFile> Train, List<CorpusFile> Validation) Split(IReadOnlyList<CorpusFile> files, double fraction, int seed)
-    {
-        var order = files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        var rng = new Random(seed);
-        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-        int nVal = files.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(fraction * files.Count));
-        if (fraction <= 0) nVal = 0;
-        return (order.Skip(nVal).ToList(), order.Take(nVal).ToList());
-    }
-
     public TrainingResult Run(IEnumerable<string> audioInputs, string outDir, bool resume = false,
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
     {
@@ -88,14 +56,14 @@ public sealed class SelfSupervisedTrainer
         var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, _frontCfg.SampleRate);
         if (cache is not null) log($"decoding the corpus into {cache.Directory} (once; later runs reuse it)");
         int scanned = 0;
-        var (files, skipped) = ScanCorpus(audioInputs, _cfg.MinFileSeconds, cache, (_, total) =>
+        var (files, skipped) = AudioCorpus.Scan(audioInputs, _cfg.MinFileSeconds, cache, (_, total) =>
         {
             int k = Interlocked.Increment(ref scanned);
             if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
         });
         foreach (var s in skipped) log($"skipped {s}");
         if (files.Count == 0) throw new InvalidOperationException("no usable audio files found in the given inputs");
-        var (train, val) = Split(files, _cfg.ValidationFraction, _cfg.Seed);
+        var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
         File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
         File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
         File.WriteAllText(Path.Combine(outDir, ConfigFileName), JsonSerializer.Serialize(

@@ -1,4 +1,4 @@
-namespace EquiTempo.Synthesis;
+namespace EquiTempo.Training.Synthesis;
 
 /// <summary>Settings of rendered rhythm examples (audio whose tempo is known by construction).</summary>
 public sealed record DrumRenderConfig(int SampleRate = 44100, double Seconds = 14.0, double Swing = 0.0);

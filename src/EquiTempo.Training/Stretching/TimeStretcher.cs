@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace EquiTempo.Audio;
+namespace EquiTempo.Training.Stretching;
 
 /// <summary>
 /// WSOLA settings in milliseconds, with SoX's meaning: each output step copies one segment of input, the

@@ -1,4 +1,4 @@
-namespace EquiTempo.Inference;
+namespace EquiTempo.Evaluation;
 
 /// <summary>PNG of a local tempo curve (time, BPM) with the global estimate as a horizontal line (ScottPlot).</summary>
 public static class TempoCurvePlot

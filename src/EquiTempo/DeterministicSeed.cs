@@ -1,4 +1,4 @@
-namespace EquiTempo.Training;
+namespace EquiTempo;
 
 /// <summary>
 /// Seeds derived from several integers, identical in every process. <see cref="HashCode.Combine{T1,T2}"/>

@@ -1,0 +1,44 @@
+using EquiTempo.Audio;
+
+namespace EquiTempo.Training.Corpus;
+
+/// <summary>An audio file of the training corpus with its duration (seconds).</summary>
+public sealed record CorpusFile(string Path, double DurationSeconds);
+
+/// <summary>A folder of unlabelled (or labelled) audio as training sees it: scanned once, split by file.</summary>
+public static class AudioCorpus
+{
+    /// <summary>Lists the audio files and their durations, skipping (and reporting) unreadable or too-short ones.</summary>
+    public static (List<CorpusFile> Files, List<string> Skipped) Scan(IEnumerable<string> inputs, double minSeconds, PcmCache? cache = null,
+        Action<int, int>? onFile = null)
+    {
+        var paths = AudioDecoder.FindAudioFiles(inputs).ToList();
+        var files = new CorpusFile?[paths.Count];
+        var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            try
+            {
+                // With a cache the decoded length is the truth (headers can be off by a block); without, the header's.
+                double seconds = cache is not null ? (double)cache.Ensure(paths[i]) / cache.SampleRate : AudioDecoder.Probe(paths[i]).DurationSeconds;
+                if (seconds <= 0 || seconds < minSeconds)
+                    skipped.Add($"{paths[i]}: too short ({seconds:F1} s < {minSeconds} s)");
+                else files[i] = new CorpusFile(paths[i], seconds);
+            }
+            catch (Exception e) { skipped.Add(e is AudioFormatException ? e.Message : $"{paths[i]}: {e.Message}"); }
+            onFile?.Invoke(i, paths.Count);
+        });
+        return (files.Where(f => f != null).Select(f => f!).ToList(), skipped.OrderBy(s => s).ToList());
+    }
+
+    /// <summary>Deterministic split by file: the same seed and file list always give the same split.</summary>
+    public static (List<CorpusFile> Train, List<CorpusFile> Validation) Split(IReadOnlyList<CorpusFile> files, double fraction, int seed)
+    {
+        var order = files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var rng = new Random(seed);
+        for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
+        int nVal = files.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(fraction * files.Count));
+        if (fraction <= 0) nVal = 0;
+        return (order.Skip(nVal).ToList(), order.Take(nVal).ToList());
+    }
+}
