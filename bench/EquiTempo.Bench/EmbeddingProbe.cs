@@ -16,7 +16,7 @@ public static class EmbeddingProbe
     public static void Run(string model, string trainIndex, string testIndex)
     {
         using var m = TempoModel.Load(model);
-        using var fe = new LogMelFrontEnd(m.Metadata.FrontEnd);
+        using var fe = m.CreateFrontEnd();
         var (xtr, ytr) = Embed(m, fe, TempoIndex.Read(trainIndex));
         var (xte, yte) = Embed(m, fe, TempoIndex.Read(testIndex));
         foreach (var lambda in new[] { 1e-3, 1e-1, 10 })
@@ -36,12 +36,12 @@ public static class EmbeddingProbe
 
     private static (List<double[]> X, double[] Y) Embed(TempoModel m, LogMelFrontEnd fe, List<LabelledTrack> tracks)
     {
-        int n = fe.Config.ExcerptSamples;
+        int n = fe.Input.ChunkSamples;
         var xs = new List<double[]>();
         var ys = new List<double>();
         foreach (var t in tracks)
         {
-            var audio = AudioDecoder.DecodeMono(t.Path, fe.Config.SampleRate).Samples;
+            var audio = AudioDecoder.DecodeMono(t.Path, fe.Input.SampleRate).Samples;
             int start = Math.Max(0, (audio.Length - n) / 2);
             var ex = new float[n];
             Array.Copy(audio, start, ex, 0, Math.Min(n, audio.Length - start));

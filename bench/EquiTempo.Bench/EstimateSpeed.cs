@@ -44,7 +44,7 @@ public static class EstimateSpeed
         })));
         var chunks = files.SelectMany(f => AudioDecoder.ReadBlocks(f, 600_000 / 44100.0, 44100)).ToList();
         using var model = TempoModel.Load(TempoEstimator.DefaultModelPath);
-        using var fe = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        using var fe = model.CreateFrontEnd();
         var specs = new List<Tensor>();
         var front = Median(Enumerable.Range(0, runs).Select(_ => Time(() =>
         {

@@ -36,6 +36,9 @@ public sealed class ClassifierFineTuner
 
     private sealed record Example(float[] View, double Bpm);
 
+    /// <summary>The training excerpt length of the run in progress.</summary>
+    private int _excerpt;
+
     /// <param name="tracks">Labelled tracks (any mix of sources); split by file into training and validation.</param>
     /// <param name="startModel">Self-supervised model to start from; null = a fresh network (<paramref name="freshNetwork"/>).</param>
     /// <param name="labelSource">What the labels are, recorded in the model's readout (e.g. whether humans made them).</param>
@@ -51,7 +54,8 @@ public sealed class ClassifierFineTuner
 
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
-        int sr = model.Metadata.FrontEnd.SampleRate;
+        int sr = model.Metadata.Input.SampleRate;
+        _excerpt = _cfg.TrainingExcerptSamples ?? model.Metadata.Input.ChunkSamples;
         int classes = model.Metadata.Network.TempoClasses;
         var cache = new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, sr);
 
@@ -82,7 +86,7 @@ public sealed class ClassifierFineTuner
         var opt = optim.Adam(parameters, _cfg.LearningRate);
         if (resume) run.RestoreOptimizer(opt);
         var step = new TempoClassStep(model.Network, _cfg.Freeze, _cfg.MicroBatch);
-        using var frontEnd = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        using var frontEnd = model.CreateFrontEnd();
         var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"),
             "epoch,train_loss,validation_loss,validation_acc1,validation_acc2,views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
         var stepLog = new CsvLog(Path.Combine(outDir, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
@@ -107,7 +111,7 @@ public sealed class ClassifierFineTuner
             {
                 using var scope = NewDisposeScope();
                 // Front end on the training thread: two LibTorch OpenMP teams thrash on 2 cores (see SelfSupervisedTrainer).
-                var x = frontEnd.Forward(batch.Select(b => b.View).ToList(), _cfg.ExcerptSamples);
+                var x = frontEnd.Forward(batch.Select(b => b.View).ToList(), _excerpt);
                 var y = tensor(batch.SelectMany(b => TempoClassStep.Target(b.Bpm, classes, _cfg.LabelSigma)).ToArray(), new long[] { batch.Count, classes });
                 opt.zero_grad();
                 double loss = step.ForwardBackward(x, y);
@@ -127,9 +131,8 @@ public sealed class ClassifierFineTuner
             // it moves smoothly while Acc1 jumps by whole excerpts (measured: Acc1 fell for 6 epochs while
             // the loss kept falling). Without a validation split every epoch counts as the best so far.
             bool improved = valSet.Count == 0 || valLoss < state.BestLoss;
-            model.Metadata.Readout.ClassHeadTrained = true;
-            model.Metadata.Readout.ClassHeadSource = labelSource;
-            if (!_cfg.Freeze) { model.Metadata.Readout.Scale = null; model.Metadata.Readout.ScaleSource = null; }
+            model.Metadata.SetReadout(new ClassHeadReadout(labelSource));
+            if (!_cfg.Freeze) model.Metadata.RemoveReadout<ScaleReadout>();   // z moved with the backbone
             model.Metadata.Description = (startModel is null ? "supervised from scratch" : $"fine-tuned from {Path.GetFileName(startModel)}")
                 + (_cfg.Freeze ? " (head only)" : " (whole network)");
             var t = model.Metadata.Training;
@@ -166,7 +169,7 @@ public sealed class ClassifierFineTuner
     /// <summary>A training example: a random excerpt stretched by a random α, labelled round(BPM × α).</summary>
     private Example Sample(LabelledTrack track, CorpusFile file, PcmCache cache, int sr, int classes, Random rng)
     {
-        int n = _cfg.ExcerptSamples;
+        int n = _excerpt;
         double alpha = _cfg.MinRate == _cfg.MaxRate ? _cfg.MinRate
             : Math.Exp(Math.Log(_cfg.MinRate) + rng.NextDouble() * (Math.Log(_cfg.MaxRate) - Math.Log(_cfg.MinRate)));
         // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
@@ -199,7 +202,7 @@ public sealed class ClassifierFineTuner
     /// <summary>Evenly spaced unstretched excerpts of each validation track, computed once.</summary>
     private List<ValidationBatch> BuildValidation(List<(LabelledTrack Track, CorpusFile File)> val, PcmCache cache, int sr, int classes, LogMelFrontEnd fe)
     {
-        int n = _cfg.ExcerptSamples;
+        int n = _excerpt;
         var items = new List<(float[] View, double Bpm)>();
         foreach (var (track, file) in val)
         {

@@ -23,8 +23,8 @@ public static class EquivarianceProbe
     {
         rates ??= DefaultRates;
         // Views are filled from the source (no zero-padded tail), so only the music can tell the rate.
-        var cfg = new TrainingConfig { ExcerptSamples = frontEnd.Config.ExcerptSamples, FillViewsFromSource = true, MaxRate = rates.Max() };
-        var sampler = new ViewPairSampler(cfg, frontEnd.Config.SampleRate);
+        var cfg = new TrainingConfig { FillViewsFromSource = true, MaxRate = rates.Max() };
+        var sampler = new ViewPairSampler(cfg, frontEnd.Input.ChunkSamples, frontEnd.Input.SampleRate);
         var stretcher = new TimeStretcher();
         var logA = rates.Select(r => Math.Log(r)).ToArray();
         var errors = new List<double>();
@@ -41,11 +41,11 @@ public static class EquivarianceProbe
                 {
                     double start = sampler.DrawStartSeconds(files[f], rng);
                     int sourceLength = sampler.SourceLength(rates.Max());
-                    excerpt = ViewPairSampler.FitLength(AudioDecoder.DecodeMono(files[f].Path, frontEnd.Config.SampleRate, start,
-                        (double)sourceLength / frontEnd.Config.SampleRate).Samples, sourceLength);
+                    excerpt = ViewPairSampler.FitLength(AudioDecoder.DecodeMono(files[f].Path, frontEnd.Input.SampleRate, start,
+                        (double)sourceLength / frontEnd.Input.SampleRate).Samples, sourceLength);
                 }
                 catch (AudioFormatException) { continue; }
-                var views = rates.Select(a => stretcher.Stretch(excerpt, a, frontEnd.Config.SampleRate, cfg.ExcerptSamples)).ToArray();
+                var views = rates.Select(a => stretcher.Stretch(excerpt, a, frontEnd.Input.SampleRate, frontEnd.Input.ChunkSamples)).ToArray();
                 var z = ScaleCalibration.OutputsOf(network, frontEnd, views, batch: views.Length);
                 excerpts++;
                 foreach (var v in z) { absZ += Math.Abs(v); zCount++; }

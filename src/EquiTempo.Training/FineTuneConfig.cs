@@ -33,9 +33,10 @@ public sealed record FineTuneConfig
     /// <summary>Fixed excerpts per validation track (evenly spaced, unstretched).</summary>
     public int ValidationExcerptsPerTrack { get; init; } = 3;
     public int Seed { get; init; } = 0;
-    /// <summary>Training excerpt length in samples. The network pools over time, so it may train on shorter
-    /// excerpts than the 13.6 s chunks it estimates on (faster steps); the model's chunk length is unchanged.</summary>
-    public int ExcerptSamples { get; init; } = 600_000;
+    /// <summary>Training excerpt length in samples; null = the model input's chunk length (the paper). The network
+    /// pools over time, so it may train on shorter excerpts than the chunks it estimates on (faster steps);
+    /// the model's chunk length is unchanged.</summary>
+    public int? TrainingExcerptSamples { get; init; }
     /// <summary>Views per micro-batch of the network step (speed only; gradients are the same).</summary>
     public int MicroBatch { get; init; } = 4;
     public int PrefetchBatches { get; init; } = 2;

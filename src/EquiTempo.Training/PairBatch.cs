@@ -27,7 +27,7 @@ public sealed class PairBatch : IDisposable
         if (domain == StretchDomain.Features)
         {
             var spec = frontEnd.Forward(pairs.Select(p => p.ViewI).ToList(), len);
-            int frames = frontEnd.Config.FrameCount(excerptSamples);
+            int frames = frontEnd.Input.FrameCount(excerptSamples);
             xi = FeatureTimeStretch.Stretch(spec, pairs.Select(p => (double)p.RateI).ToArray(), frames, frontEnd.Config.SilenceValue);
             xj = FeatureTimeStretch.Stretch(spec, pairs.Select(p => (double)p.RateJ).ToArray(), frames, frontEnd.Config.SilenceValue);
         }

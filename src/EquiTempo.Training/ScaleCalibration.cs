@@ -30,7 +30,7 @@ public static class ScaleCalibration
         var bpms = new double[examples];
         var rng = new Random(seed);
         for (int i = 0; i < examples; i++) bpms[i] = minBpm * Math.Pow(maxBpm / minBpm, (i + rng.NextDouble()) / examples);
-        var cfg = new DrumRenderConfig(frontEnd.Config.SampleRate, (double)frontEnd.Config.ExcerptSamples / frontEnd.Config.SampleRate);
+        var cfg = new DrumRenderConfig(frontEnd.Input.SampleRate, (double)frontEnd.Input.ChunkSamples / frontEnd.Input.SampleRate);
         var audio = bpms.Select((b, i) => DrumPatternRenderer.Render(b, seed * 1000 + i, cfg)).ToList();
         var z = OutputsOf(network, frontEnd, audio);
         return Fit(z, bpms, "rendered drum patterns and click tracks, 60–200 BPM (no human labels)");
@@ -75,8 +75,8 @@ public static class ScaleCalibration
     /// <summary>A track's z: the median over its non-overlapping 13.6 s chunks (silent chunks skipped).</summary>
     public static float TrackOutput(TempoTcn network, LogMelFrontEnd frontEnd, string path)
     {
-        var chunkSec = (double)frontEnd.Config.ExcerptSamples / frontEnd.Config.SampleRate;
-        var chunks = AudioDecoder.ReadBlocks(path, chunkSec, frontEnd.Config.SampleRate)
+        var chunkSec = (double)frontEnd.Input.ChunkSamples / frontEnd.Input.SampleRate;
+        var chunks = AudioDecoder.ReadBlocks(path, chunkSec, frontEnd.Input.SampleRate)
             .Where(c => c.Length > 0 && Math.Sqrt(c.Sum(v => (double)v * v) / c.Length) > 3e-4).ToList();
         if (chunks.Count == 0) throw new AudioFormatException(path, "silent or empty: no tempo");
         var z = OutputsOf(network, frontEnd, chunks).Where(v => v > 0 && float.IsFinite(v)).OrderBy(v => v).ToArray();
@@ -86,7 +86,7 @@ public static class ScaleCalibration
     /// <summary>z for each waveform (one excerpt each, cropped or zero-padded to the front end's excerpt).</summary>
     public static float[] OutputsOf(TempoTcn network, LogMelFrontEnd frontEnd, IReadOnlyList<float[]> audio, int batch = 8)
     {
-        int n = frontEnd.Config.ExcerptSamples;
+        int n = frontEnd.Input.ChunkSamples;
         var z = new float[audio.Count];
         network.eval();
         for (int s = 0; s < audio.Count; s += batch)

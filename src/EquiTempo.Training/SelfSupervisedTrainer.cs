@@ -33,14 +33,18 @@ public sealed class SelfSupervisedTrainer
     private const string ConfigFileName = "config.json";
 
     private readonly TrainingConfig _cfg;
+    private readonly ModelInput _input;
     private readonly LogMelConfig _frontCfg;
     private readonly TcnConfig _netCfg;
 
-    public SelfSupervisedTrainer(TrainingConfig? config = null, LogMelConfig? frontEnd = null, TcnConfig? network = null)
+    /// <param name="input">What the new model reads; its chunk length is the length of every view. A run
+    /// started from a model (<see cref="TrainingConfig.InitFrom"/>) or resumed takes that model's input instead.</param>
+    public SelfSupervisedTrainer(TrainingConfig? config = null, ModelInput? input = null, LogMelConfig? frontEnd = null, TcnConfig? network = null)
     {
         _cfg = config ?? new TrainingConfig();
-        _frontCfg = frontEnd ?? new LogMelConfig(ExcerptSamples: _cfg.ExcerptSamples);
-        _netCfg = network ?? new TcnConfig(MelBands: _frontCfg.MelBands);
+        _input = (input ?? new ModelInput()).Validated();
+        _frontCfg = (frontEnd ?? new LogMelConfig()).ValidatedFor(_input);
+        _netCfg = network ?? new TcnConfig();
     }
 
     private sealed record RunState(int CompletedEpochs, double? BestValidationLoss, int Seed);
@@ -53,7 +57,10 @@ public sealed class SelfSupervisedTrainer
         var run = new RunFolder(outDir);
         var state = run.StartOrResume(resume, new RunState(0, null, _cfg.Seed), "training run");
 
-        var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, _frontCfg.SampleRate);
+        // A resumed or started-from model keeps the input it was made with.
+        var input = resume ? TempoModel.ReadMetadata(run.CheckpointPath).Input
+            : _cfg.InitFrom is { } from ? TempoModel.ReadMetadata(from).Input : _input;
+        var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, input.SampleRate);
         if (cache is not null) log($"decoding the corpus into {cache.Directory} (once; later runs reuse it)");
         int scanned = 0;
         var (files, skipped) = AudioCorpus.Scan(audioInputs, _cfg.MinFileSeconds, cache, (_, total) =>
@@ -67,23 +74,24 @@ public sealed class SelfSupervisedTrainer
         File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
         File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
         File.WriteAllText(Path.Combine(outDir, ConfigFileName), JsonSerializer.Serialize(
-            new { training = _cfg, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count }, TempoModel.Json));
+            new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count }, TempoModel.Json));
         log($"{files.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
 
         manual_seed(_cfg.Seed + state.CompletedEpochs);
-        var meta = new ModelMetadata { Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
+        var meta = new ModelMetadata { Input = input, Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
         model.Network.train();
         var opt = optim.Adam(model.Network.BackboneParameters(), _cfg.LearningRate);
         if (resume) run.RestoreOptimizer(opt);
         var step = new EquivariantStep(model.Network, _cfg.MicroBatchPairs);
-        using var frontEnd = new LogMelFrontEnd(_frontCfg);
-        var sampler = new ViewPairSampler(_cfg, _frontCfg.SampleRate, cache);
+        using var frontEnd = model.CreateFrontEnd();
+        int viewSamples = input.ChunkSamples;
+        var sampler = new ViewPairSampler(_cfg, viewSamples, input.SampleRate, cache);
         var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"), "epoch,train_loss,validation_loss,views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
         var stepLog = new CsvLog(Path.Combine(outDir, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
 
-        var valPairs = BuildValidationBatches(val, sampler, frontEnd);
+        var valPairs = BuildValidationBatches(val, sampler, frontEnd, viewSamples);
         var runWatch = Stopwatch.StartNew();
         var skippedDuringRun = new System.Collections.Concurrent.ConcurrentBag<string>();
         double? best = state.BestValidationLoss;
@@ -104,7 +112,7 @@ public sealed class SelfSupervisedTrainer
                 // two threads each start their own OpenMP team, and on 2 cores the two teams spin
                 // against each other (measured: training fell to ~11 views/s). The loader keeps the
                 // single-threaded work (reading, WSOLA), which overlaps the network step.
-                using var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples);
+                using var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, viewSamples);
                 opt.zero_grad();
                 double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
                 opt.step();
@@ -159,7 +167,7 @@ public sealed class SelfSupervisedTrainer
         {
             ["start_model"] = path,
         };
-        m.Metadata.Readout = new TempoReadout();   // the starting model's readout does not carry over
+        m.Metadata.Readouts.Clear();   // the starting model's readout does not carry over
         return m;
     }
 
@@ -179,14 +187,14 @@ public sealed class SelfSupervisedTrainer
     }
 
     /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
-    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd)
+    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd, int viewSamples)
     {
         var batches = new List<PairBatch>();
         for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
         {
             // Built before training starts, so both cores can decode and stretch.
             var ok = SamplePairs(sampler, val, from, Math.Min(_cfg.BatchPairs, val.Count - from), k => DeterministicSeed.Mix(_cfg.Seed, -1, k), 2, null, default);
-            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, frontEnd, _cfg.Stretch, _cfg.ExcerptSamples));
+            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, frontEnd, _cfg.Stretch, viewSamples));
         }
         return batches;
     }

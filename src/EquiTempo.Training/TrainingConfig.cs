@@ -21,7 +21,6 @@ public sealed record TrainingConfig
     public int Seed { get; init; } = 0;
     public double MinRate { get; init; } = 0.8;
     public double MaxRate { get; init; } = 1.2;
-    public int ExcerptSamples { get; init; } = 600_000;
     /// <summary>An excerpt starts no closer than this to the end of the file (the reference's margin).</summary>
     public int EndMarginSamples { get; init; } = 8192;
     public StretchDomain Stretch { get; init; } = StretchDomain.Waveform;

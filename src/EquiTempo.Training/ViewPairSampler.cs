@@ -19,13 +19,17 @@ public sealed class ViewPairSampler
 {
     private readonly TrainingConfig _cfg;
     private readonly int _sampleRate;
+    private readonly int _viewSamples;
     private readonly TimeStretcher _stretcher = new();
     private readonly PcmCache? _cache;
 
+    /// <param name="viewSamples">Length of each view: the model input's chunk length.</param>
+    /// <param name="sampleRate">The model input's rate.</param>
     /// <param name="cache">Where decoded files are kept; null decodes each excerpt from the file.</param>
-    public ViewPairSampler(TrainingConfig config, int sampleRate = 44100, PcmCache? cache = null)
+    public ViewPairSampler(TrainingConfig config, int viewSamples, int sampleRate, PcmCache? cache = null)
     {
         _cfg = config;
+        _viewSamples = viewSamples;
         _sampleRate = sampleRate;
         _cache = cache;
     }
@@ -50,14 +54,14 @@ public sealed class ViewPairSampler
             : FitLength(AudioDecoder.DecodeMono(file.Path, _sampleRate, start, (double)sourceLength / _sampleRate).Samples, sourceLength);
         if (_cfg.Stretch == StretchDomain.Features)
             return new ViewPair(excerpt, excerpt, ai, aj, file.Path);
-        var vi = _stretcher.Stretch(excerpt, ai, _sampleRate, _cfg.ExcerptSamples);
-        var vj = _stretcher.Stretch(excerpt, aj, _sampleRate, _cfg.ExcerptSamples);
+        var vi = _stretcher.Stretch(excerpt, ai, _sampleRate, _viewSamples);
+        var vj = _stretcher.Stretch(excerpt, aj, _sampleRate, _viewSamples);
         return new ViewPair(vi, vj, ai, aj, file.Path);
     }
 
     /// <summary>Samples of source needed for a view at rate α: the excerpt, or excerpt × α (+ one WSOLA segment) when views are filled.</summary>
     public int SourceLength(double maxRate) =>
-        _cfg.FillViewsFromSource ? (int)Math.Ceiling(_cfg.ExcerptSamples * maxRate) + _sampleRate / 10 : _cfg.ExcerptSamples;
+        _cfg.FillViewsFromSource ? (int)Math.Ceiling(_viewSamples * maxRate) + _sampleRate / 10 : _viewSamples;
 
     /// <summary>Crop or zero-pad at the end to exactly <paramref name="length"/> samples.</summary>
     public static float[] FitLength(float[] x, int length)

@@ -12,7 +12,7 @@ internal static class TestModels
     {
         manual_seed(seed);
         var m = new TempoModel(new ModelMetadata { Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
-        m.Metadata.Readout.Scale = scale;
+        m.Metadata.SetReadout(new ScaleReadout(scale, "test"));
         using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
         return m;
     }

@@ -26,7 +26,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
         using var model = TempoModel.Load(s.Model);
-        using var fe = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        using var fe = model.CreateFrontEnd();
         ScaleFit fit;
         if (s.Labels is null) fit = ScaleCalibration.FitOnRenderedRhythms(model.Network, fe, s.Examples, seed: s.Seed);
         else
@@ -35,8 +35,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
             if (s.MaxTracks is int m) tracks = EquiTempo.Evaluation.LabelledDataset.Sample(tracks, m, s.Seed);
             fit = ScaleCalibration.FitOnLabelledTracks(model.Network, fe, tracks, w => Console.Error.WriteLine($"warning: {w}"));
         }
-        model.Metadata.Readout.Scale = fit.Scale;
-        model.Metadata.Readout.ScaleSource = fit.Source;
+        model.Metadata.SetReadout(new ScaleReadout(fit.Scale, fit.Source));
         model.Metadata.Training["calibration_examples"] = fit.Examples.ToString();
         model.Metadata.Training["calibration_log_correlation"] = fit.LogCorrelation.ToString("F3");
         model.Metadata.Training["calibration_acc1_on_renders"] = fit.Acc1.ToString("F3");

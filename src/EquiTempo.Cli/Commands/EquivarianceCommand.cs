@@ -32,7 +32,7 @@ public sealed class EquivarianceCommand : Command<EquivarianceCommand.Settings>
         if (files.Count == 0) throw new InvalidOperationException("no readable audio files in --audio");
         TorchSharp.torch.manual_seed(s.Seed);
         using var model = s.Fresh ? new TempoModel() : TempoModel.Load(s.Model!);
-        using var fe = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        using var fe = model.CreateFrontEnd();
         var r = EquivarianceProbe.Measure(model.Network, fe, files, s.Seed);
         var t = new Table().AddColumns("measure", "value");
         t.AddRow("model", Markup.Escape(s.Fresh ? "fresh initialisation" : s.Model!));

@@ -66,7 +66,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             LabelSigma = s.LabelSigma ?? d.LabelSigma,
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             Seed = s.Seed ?? d.Seed,
-            ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,
+            TrainingExcerptSamples = s.ExcerptSamples,
         };
         var source = s.LabelSource ?? $"labels from {string.Join(", ", s.Labels.Select(Path.GetFileName))} ({tracks.Count} tracks)";
         var tuner = new ClassifierFineTuner(cfg);

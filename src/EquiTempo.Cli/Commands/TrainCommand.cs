@@ -64,10 +64,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MicroBatchPairs = s.MicroBatch ?? d.MicroBatchPairs,
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
-            ExcerptSamples = s.ExcerptSamples ?? d.ExcerptSamples,
         };
         var net = new EquiTempo.Model.TcnConfig(Init: s.Init == "pytorch" ? EquiTempo.Model.TcnInit.PyTorchDefault : EquiTempo.Model.TcnInit.SignalPreserving);
-        var trainer = new SelfSupervisedTrainer(cfg, network: net);
+        var input = s.ExcerptSamples is int chunk ? new EquiTempo.Features.ModelInput(ChunkSamples: chunk) : new EquiTempo.Features.ModelInput();
+        var trainer = new SelfSupervisedTrainer(cfg, input, network: net);
         var result = TrainingConsole.Run("training", (progress, log) => trainer.Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken));
         if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; model: {result.ModelPath}");

@@ -3,24 +3,29 @@ using static TorchSharp.torch;
 
 namespace EquiTempo.Features;
 
-/// <summary>Front-end settings. Defaults are the paper's (Quinton 2022, reference code): 44.1 kHz,
-/// STFT 2048 / hop 441 (100 frames/s), Hann, magnitude, 81 HTK mel bands 30 Hz–17 kHz, log(x + 1e-7).</summary>
+/// <summary>Spectral settings of the front end; the rate, hop, bands and chunk length are the model's
+/// <see cref="ModelInput"/>. Defaults are the paper's (Quinton 2022, reference code): STFT 2048, Hann,
+/// magnitude, HTK mel bands from 30 Hz to 17 kHz, log(x + 1e-7).</summary>
 public sealed record LogMelConfig(
-    int SampleRate = 44100,
     int FftSize = 2048,
-    int HopLength = 441,
-    int MelBands = 81,
     double MinHz = 30,
     double MaxHz = 17000,
-    double LogOffset = 1e-7,
-    int ExcerptSamples = 600_000)
+    double LogOffset = 1e-7)
 {
-    /// <summary>Frames produced for <paramref name="samples"/> samples with a centred STFT: 1 + samples / hop.</summary>
-    public int FrameCount(int samples) => 1 + samples / HopLength;
-    public int ExcerptFrames => FrameCount(ExcerptSamples);
-    public double FramesPerSecond => (double)SampleRate / HopLength;
     /// <summary>The value a frame of digital silence takes: log(0 + offset).</summary>
-    public float SilenceValue => (float)Math.Log(LogOffset);
+    [System.Text.Json.Serialization.JsonIgnore] public float SilenceValue => (float)Math.Log(LogOffset);
+
+    /// <summary>This record, or an <see cref="EquiTempoException"/> when it cannot serve <paramref name="input"/>.</summary>
+    public LogMelConfig ValidatedFor(ModelInput input)
+    {
+        input.Validated();
+        if (FftSize < input.HopLength || FftSize > 1 << 16)
+            throw EquiTempoException.InvalidSetting("front end FftSize", $"{FftSize} must lie between the hop ({input.HopLength}) and 65,536");
+        if (!(MinHz >= 0 && MinHz < MaxHz && MaxHz <= input.SampleRate / 2.0))
+            throw EquiTempoException.InvalidSetting("front end MinHz/MaxHz", $"{MinHz}–{MaxHz} Hz must be an increasing range below Nyquist ({input.SampleRate / 2} Hz)");
+        if (!(LogOffset > 0)) throw EquiTempoException.InvalidSetting("front end LogOffset", $"{LogOffset} must be positive");
+        return this;
+    }
 }
 
 /// <summary>How frequency maps to mel: HTK's 2595·log10(1 + f/700), or Slaney's linear-then-log scale (librosa's default).</summary>
@@ -34,16 +39,18 @@ public enum MelScale { Htk, Slaney }
 /// </summary>
 public sealed class LogMelFrontEnd : IDisposable
 {
+    public ModelInput Input { get; }
     public LogMelConfig Config { get; }
     private readonly Tensor _window;     // (n_fft)
     private readonly Tensor _melBasis;   // (n_freqs, n_mels)
 
-    public LogMelFrontEnd(LogMelConfig? config = null)
+    public LogMelFrontEnd(ModelInput? input = null, LogMelConfig? config = null)
     {
-        Config = config ?? new LogMelConfig();
+        Input = input ?? new ModelInput();
+        Config = (config ?? new LogMelConfig()).ValidatedFor(Input);
         _window = hann_window(Config.FftSize, periodic: true, dtype: float32);
-        var fb = MelFilterbank(Config.SampleRate, Config.FftSize, Config.MelBands, Config.MinHz, Config.MaxHz);
-        _melBasis = tensor(fb, new long[] { Config.FftSize / 2 + 1, Config.MelBands });
+        var fb = MelFilterbank(Input.SampleRate, Config.FftSize, Input.MelBands, Config.MinHz, Config.MaxHz);
+        _melBasis = tensor(fb, new long[] { Config.FftSize / 2 + 1, Input.MelBands });
     }
 
     /// <summary>Triangular mel filterbank, (fftSize/2+1) × bands, row-major. The default is the construction of
@@ -90,7 +97,7 @@ public sealed class LogMelFrontEnd : IDisposable
     public double[] BandCentresHz()
     {
         double mMin = HzToMel(Config.MinHz), mMax = HzToMel(Config.MaxHz);
-        return Enumerable.Range(1, Config.MelBands).Select(i => MelToHz(mMin + (mMax - mMin) * i / (Config.MelBands + 1))).ToArray();
+        return Enumerable.Range(1, Input.MelBands).Select(i => MelToHz(mMin + (mMax - mMin) * i / (Input.MelBands + 1))).ToArray();
     }
 
     /// <summary>Waveforms (B, samples) or (samples) → log-mel (B, 1, bands, frames) or (1, bands, frames).</summary>
@@ -102,7 +109,7 @@ public sealed class LogMelFrontEnd : IDisposable
         // Reflect padding needs more samples than half a window; shorter inputs are padded with zeros first.
         long minLen = Config.FftSize / 2 + 1;
         if (x.shape[1] < minLen) x = nn.functional.pad(x, new long[] { 0, minLen - x.shape[1] });
-        var spec = stft(x, Config.FftSize, hop_length: Config.HopLength, win_length: Config.FftSize,
+        var spec = stft(x, Config.FftSize, hop_length: Input.HopLength, win_length: Config.FftSize,
             window: _window, center: true, pad_mode: PaddingModes.Reflect, normalized: false,
             onesided: true, return_complex: true);        // (B, freqs, frames)
         var mag = spec.abs();
@@ -123,7 +130,7 @@ public sealed class LogMelFrontEnd : IDisposable
         return Forward(t);
     }
 
-    /// <summary>Convenience: one mono waveform at <see cref="LogMelConfig.SampleRate"/> → (1, bands, frames).</summary>
+    /// <summary>Convenience: one mono waveform at <see cref="ModelInput.SampleRate"/> → (1, bands, frames).</summary>
     public Tensor Forward(float[] mono)
     {
         using var t = tensor(mono);

@@ -36,10 +36,10 @@ public sealed class TempoEstimator : ITempoMethod
     {
         _model = model;
         _model.Network.eval();
-        _frontEnd = new LogMelFrontEnd(model.Metadata.FrontEnd);
+        _frontEnd = model.CreateFrontEnd();
         Config = config ?? new EstimatorConfig();
-        if (model.Metadata.Readout.Scale is null && !model.Metadata.Readout.ClassHeadTrained)
-            throw new InvalidOperationException("model has no tempo readout yet: calibrate it (equitempo calibrate) or fine-tune a head (equitempo finetune)");
+        if (model.Metadata.PreferredReadout is null)
+            throw new ModelFileException(null, "the model has no tempo readout yet (a self-supervised network alone gives z, not BPM): calibrate a scale or fine-tune the class head first");
     }
 
     /// <summary>The model that ships with the project (models/equitempo-default.eqtm beside the binaries).</summary>
@@ -54,7 +54,7 @@ public sealed class TempoEstimator : ITempoMethod
         catch { model.Dispose(); throw; }
     }
 
-    public string Readout => _model.Metadata.Readout.ClassHeadTrained ? "class-head" : "scale";
+    public string Readout => _model.Metadata.PreferredReadout!.Kind;
 
     public string Name => $"model:{Readout}";
 
@@ -64,33 +64,33 @@ public sealed class TempoEstimator : ITempoMethod
         {
             // Stream the file in chunk-sized blocks and keep only each chunk's output: memory stays
             // bounded by one batch of chunks however long the file is.
-            var chunkSec = (double)_frontEnd.Config.ExcerptSamples / _frontEnd.Config.SampleRate;
+            var chunkSec = (double)_frontEnd.Input.ChunkSamples / _frontEnd.Input.SampleRate;
             long total = 0;
-            var blocks = AudioDecoder.ReadBlocks(path, chunkSec, _frontEnd.Config.SampleRate, ct).Select(b => { total += b.Length; return b; });
+            var blocks = AudioDecoder.ReadBlocks(path, chunkSec, _frontEnd.Input.SampleRate, ct).Select(b => { total += b.Length; return b; });
             var outs = ChunkOutputs(blocks, ct);
             if (total == 0) throw new AudioFormatException(path, "contains no audio samples");
             return Summarise(path, outs, total, null);
         }
-        var audio = AudioDecoder.DecodeMono(path, _frontEnd.Config.SampleRate, ct: ct);
+        var audio = AudioDecoder.DecodeMono(path, _frontEnd.Input.SampleRate, ct: ct);
         return Estimate(audio.Samples, audio.SampleRate, localCurve, path, ct);
     }
 
     public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default)
     {
         if (samples.Length == 0) throw new AudioFormatException(name ?? "<samples>", "contains no audio samples");
-        if (sampleRate != _frontEnd.Config.SampleRate) samples = Resampler.Resample(samples, sampleRate, _frontEnd.Config.SampleRate);
-        int n = _frontEnd.Config.ExcerptSamples;
-        int hop = Config.HopSeconds is double h ? Math.Max(1, (int)(h * _frontEnd.Config.SampleRate)) : n;
+        if (sampleRate != _frontEnd.Input.SampleRate) samples = Resampler.Resample(samples, sampleRate, _frontEnd.Input.SampleRate);
+        int n = _frontEnd.Input.ChunkSamples;
+        int hop = Config.HopSeconds is double h ? Math.Max(1, (int)(h * _frontEnd.Input.SampleRate)) : n;
         var chunks = Cut(samples, n, hop);
         List<TempoPoint>? curve = null;
         if (localCurve)
         {
-            int lhop = Math.Max(1, (int)(Config.LocalHopSeconds * _frontEnd.Config.SampleRate));
+            int lhop = Math.Max(1, (int)(Config.LocalHopSeconds * _frontEnd.Input.SampleRate));
             var windows = Cut(samples, n, lhop);
             var est = ChunkOutputs(windows, ct);
             curve = new List<TempoPoint>();
             for (int k = 0; k < windows.Count; k++)
-                if (est.Valid[k]) curve.Add(new TempoPoint(((double)k * lhop + Math.Min(n, samples.Length - (long)k * lhop) / 2.0) / _frontEnd.Config.SampleRate, est.PointBpm(k)));
+                if (est.Valid[k]) curve.Add(new TempoPoint(((double)k * lhop + Math.Min(n, samples.Length - (long)k * lhop) / 2.0) / _frontEnd.Input.SampleRate, est.PointBpm(k)));
         }
         return Summarise(name, ChunkOutputs(chunks, ct), samples.Length, curve);
     }
@@ -114,7 +114,7 @@ public sealed class TempoEstimator : ITempoMethod
         int chunkCount = outs.Valid.Length;
         if (outs.Valid.All(v => !v))
             throw new NoTempoException(name ?? "<samples>", $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
-        double duration = (double)totalSamples / _frontEnd.Config.SampleRate;
+        double duration = (double)totalSamples / _frontEnd.Input.SampleRate;
         int used = outs.Valid.Count(v => v);
         if (outs.Probabilities is not null)
         {
@@ -170,8 +170,8 @@ public sealed class TempoEstimator : ITempoMethod
 
     private ChunkResult ChunkOutputs(IEnumerable<float[]> chunks, CancellationToken ct)
     {
-        int n = _frontEnd.Config.ExcerptSamples;
-        bool useHead = _model.Metadata.Readout.ClassHeadTrained;
+        int n = _frontEnd.Input.ChunkSamples;
+        bool useHead = _model.Metadata.PreferredReadout is ClassHeadReadout;
         double silence = Math.Pow(10, Config.SilenceDbfs / 20);
         var valid = new List<bool>();
         var zs = new List<float>();
@@ -205,7 +205,7 @@ public sealed class TempoEstimator : ITempoMethod
             if (batch.Count == Config.BatchChunks) Flush();
         }
         Flush();
-        var r = new ChunkResult { Valid = valid.ToArray(), Z = zs.ToArray(), Probabilities = useHead ? probs.ToArray() : null, Scale = _model.Metadata.Readout.Scale ?? 0 };
+        var r = new ChunkResult { Valid = valid.ToArray(), Z = zs.ToArray(), Probabilities = useHead ? probs.ToArray() : null, Scale = _model.Metadata.ReadoutOf<ScaleReadout>()?.Scale ?? 0 };
         if (!useHead)
             for (int k = 0; k < r.Z.Length; k++)
                 if (r.Z[k] <= 0 || !float.IsFinite(r.Z[k])) r.Valid[k] = false;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using EquiTempo.Features;
 using TorchSharp;
@@ -7,26 +8,39 @@ using static TorchSharp.torch;
 
 namespace EquiTempo.Model;
 
-/// <summary>How a model turns its output into BPM. Filled by the downstream routes (calibration, fine-tuning).</summary>
-public sealed class TempoReadout
-{
-    /// <summary>BPM = Scale × z, when a scale factor was fitted (label-free or few-label calibration).</summary>
-    public double? Scale { get; set; }
-    /// <summary>How the scale was obtained (e.g. "rendered click tracks, no human labels").</summary>
-    public string? ScaleSource { get; set; }
-    /// <summary>True when the 300-class head was trained (fine-tuned route); then it is the preferred readout.</summary>
-    public bool ClassHeadTrained { get; set; }
-    public string? ClassHeadSource { get; set; }
-}
-
 /// <summary>Everything about a model file except its weights; stored as JSON inside the file.</summary>
 public sealed class ModelMetadata
 {
+    /// <summary>Version 2 stores the <see cref="ModelInput"/> once; version 1 kept its parts in the front-end
+    /// and network settings and is read by moving them there (<see cref="TempoModel.ReadMetadata"/>).</summary>
+    public const int CurrentFormatVersion = 2;
     public string Format { get; set; } = "equitempo-model";
-    public int FormatVersion { get; set; } = 1;
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    /// <summary>What the model reads: rate, chunk length, hop and mel bands, for every stage.</summary>
+    public ModelInput Input { get; set; } = new();
     public TcnConfig Network { get; set; } = new();
     public LogMelConfig FrontEnd { get; set; } = new();
-    public TempoReadout Readout { get; set; } = new();
+    /// <summary>How the model's output becomes BPM, in order of preference (the estimator uses the first);
+    /// empty for a self-supervised network before any head or calibration.</summary>
+    public List<TempoReadout> Readouts { get; set; } = new();
+
+    /// <summary>The readout the estimator uses, or null when the model has none yet.</summary>
+    [JsonIgnore] public TempoReadout? PreferredReadout => Readouts.Count > 0 ? Readouts[0] : null;
+
+    /// <summary>The stored readout of kind <typeparamref name="T"/>, or null.</summary>
+    public T? ReadoutOf<T>() where T : TempoReadout => Readouts.OfType<T>().FirstOrDefault();
+
+    /// <summary>Stores <paramref name="readout"/> in place of any of its kind; a class head comes first
+    /// because it reads the whole distribution, where a scale reads one number.</summary>
+    public void SetReadout(TempoReadout readout)
+    {
+        Readouts.RemoveAll(r => r.GetType() == readout.GetType());
+        Readouts.Add(readout);
+        Readouts.Sort((x, y) => x.Preference.CompareTo(y.Preference));
+    }
+
+    /// <summary>Drops the readout of kind <typeparamref name="T"/> (e.g. a scale that no longer holds once the backbone moved).</summary>
+    public void RemoveReadout<T>() where T : TempoReadout => Readouts.RemoveAll(r => r is T);
     public DateTime CreatedUtc { get; set; } = DateTime.UtcNow;
     public string? Description { get; set; }
     /// <summary>Free-form training record (command, data, epochs, wall time, losses).</summary>
@@ -44,7 +58,7 @@ public sealed class TempoModel : IDisposable
 {
     private static readonly byte[] Magic = "EQTM"u8.ToArray();
     /// <summary>The JSON settings of model headers; run folders write their records with the same.</summary>
-    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, AllowOutOfOrderMetadataProperties = true };
 
     public TempoTcn Network { get; }
     public ModelMetadata Metadata { get; }
@@ -52,8 +66,14 @@ public sealed class TempoModel : IDisposable
     public TempoModel(ModelMetadata? metadata = null, TempoTcn? network = null)
     {
         Metadata = metadata ?? new ModelMetadata();
-        Network = network ?? new TempoTcn(Metadata.Network);
+        Metadata.FrontEnd.ValidatedFor(Metadata.Input);
+        if (network is not null && network.MelBands != Metadata.Input.MelBands)
+            throw new ModelFileException(null, $"the network folds {network.MelBands} mel bands but the model input has {Metadata.Input.MelBands}");
+        Network = network ?? new TempoTcn(Metadata.Network, Metadata.Input.MelBands);
     }
+
+    /// <summary>The front end this model was trained with (its input and spectral settings).</summary>
+    public LogMelFrontEnd CreateFrontEnd() => new(Metadata.Input, Metadata.FrontEnd);
 
     /// <param name="halfPrecision">Store float tensors as IEEE half (kind 2): half the size, for shipping.
     /// Loading always yields float32; the estimate changes by far less than the 4 % tolerance (tested).</param>
@@ -124,9 +144,9 @@ public sealed class TempoModel : IDisposable
                 long n = shape.Aggregate(1L, (a, b) => a * b);
                 byte kind = r.ReadByte();
                 if (!state.TryGetValue(name, out var target))
-                    throw new InvalidDataException($"{path}: unknown tensor '{name}' (model file from another network version?)");
+                    throw new ModelFileException(path, $"unknown tensor '{name}' (model file from another network version?)");
                 if (!target.shape.SequenceEqual(shape))
-                    throw new InvalidDataException($"{path}: tensor '{name}' has shape [{string.Join(",", shape)}], network expects [{string.Join(",", target.shape)}]");
+                    throw new ModelFileException(path, $"tensor '{name}' has shape [{string.Join(",", shape)}], network expects [{string.Join(",", target.shape)}]");
                 if (kind == 1)
                 {
                     var vals = new long[n];
@@ -141,7 +161,7 @@ public sealed class TempoModel : IDisposable
                     using var src = tensor(vals, shape);
                     target.copy_(src);
                 }
-                else if (kind != 0) throw new InvalidDataException($"{path}: tensor '{name}' has unknown storage kind {kind}");
+                else if (kind != 0) throw new ModelFileException(path, $"tensor '{name}' has unknown storage kind {kind}");
                 else
                 {
                     var bytes = r.ReadBytes(checked((int)(n * 4)));
@@ -156,15 +176,16 @@ public sealed class TempoModel : IDisposable
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
             model.Dispose();
-            throw new InvalidDataException($"{path}: model file is truncated or corrupt ({e.Message})", e);
+            throw new ModelFileException(path, $"model file is truncated or corrupt ({e.Message})", e);
         }
+        catch { model.Dispose(); throw; }
         model.Network.eval();
         return model;
     }
 
     private static FileStream OpenChecked(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model file not found", path);
+        if (!File.Exists(path)) throw new ModelFileException(path, Directory.Exists(path) ? "is a folder, not a model file" : "model file not found");
         return File.OpenRead(path);
     }
 
@@ -173,17 +194,61 @@ public sealed class TempoModel : IDisposable
         try
         {
             var magic = r.ReadBytes(4);
-            if (!magic.AsSpan().SequenceEqual(Magic)) throw new InvalidDataException($"{path}: not an EquiTempo model file");
+            if (!magic.AsSpan().SequenceEqual(Magic)) throw new ModelFileException(path, "not an EquiTempo model file");
             int len = r.ReadInt32();
-            if (len <= 0 || len > 16 << 20) throw new InvalidDataException($"{path}: corrupt model header");
-            var json = r.ReadBytes(len);
-            return JsonSerializer.Deserialize<ModelMetadata>(json, Json) ?? throw new InvalidDataException($"{path}: empty model header");
+            if (len <= 0 || len > 16 << 20) throw new ModelFileException(path, "corrupt model header");
+            var node = JsonNode.Parse(r.ReadBytes(len)) as JsonObject ?? throw new ModelFileException(path, "empty model header");
+            int version = node["FormatVersion"]?.GetValue<int>() ?? 1;
+            if (version > ModelMetadata.CurrentFormatVersion)
+                throw new ModelFileException(path, $"format version {version} is newer than this library reads ({ModelMetadata.CurrentFormatVersion})");
+            if (version == 1) UpgradeVersion1(node, path);
+            var meta = node.Deserialize<ModelMetadata>(Json) ?? throw new ModelFileException(path, "empty model header");
+            try { meta.FrontEnd.ValidatedFor(meta.Input); }
+            catch (EquiTempoException e) when (e.Reason == ErrorReason.InvalidSetting) { throw new ModelFileException(path, e.Message, e); }
+            return meta;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: model file is truncated or corrupt ({e.Message})", e);
+            throw new ModelFileException(path, $"model file is truncated or corrupt ({e.Message})", e);
         }
+    }
+
+    /// <summary>Version 1 kept the rate, hop, bands and chunk length in the front-end settings and the bands
+    /// a second time in the network's: they move into <see cref="ModelMetadata.Input"/>, once, and must agree.</summary>
+    private static void UpgradeVersion1(JsonObject node, string path)
+    {
+        var fe = node["FrontEnd"] as JsonObject ?? new JsonObject();
+        var net = node["Network"] as JsonObject ?? new JsonObject();
+        var d = new ModelInput();
+        int Take(JsonObject o, string name, int fallback)
+        {
+            int v = o[name]?.GetValue<int>() ?? fallback;
+            o.Remove(name);
+            return v;
+        }
+        var input = new ModelInput(Take(fe, "SampleRate", d.SampleRate), Take(fe, "ExcerptSamples", d.ChunkSamples),
+            Take(fe, "HopLength", d.HopLength), Take(fe, "MelBands", d.MelBands));
+        int netBands = Take(net, "MelBands", input.MelBands);
+        if (netBands != input.MelBands)
+            throw new ModelFileException(path, $"its network folds {netBands} mel bands but its front end makes {input.MelBands}");
+        node["Input"] = JsonSerializer.SerializeToNode(input, Json);
+        // The readout was one object with a nullable scale and a class-head flag.
+        var readouts = new JsonArray();
+        if (node["Readout"] is JsonObject old)
+        {
+            if (old["ClassHeadTrained"]?.GetValue<bool>() == true)
+                readouts.Add(JsonSerializer.SerializeToNode<TempoReadout>(new ClassHeadReadout(old["ClassHeadSource"]?.GetValue<string>() ?? "unknown"), Json));
+            if (old["Scale"]?.GetValue<double>() is double scale)
+                readouts.Add(JsonSerializer.SerializeToNode<TempoReadout>(new ScaleReadout(scale, old["ScaleSource"]?.GetValue<string>() ?? "unknown"), Json));
+        }
+        node.Remove("Readout");
+        node["Readouts"] = readouts;
+        node["FormatVersion"] = ModelMetadata.CurrentFormatVersion;
     }
 
     public void Dispose() => Network.Dispose();
 }
+
+/// <summary>A model file that is missing, corrupt, from another network version, or whose parts disagree.</summary>
+public sealed class ModelFileException(string? path, string problem, Exception? inner = null)
+    : EquiTempoException(ErrorReason.InvalidModel, path, problem, inner);

@@ -1,3 +1,4 @@
+using EquiTempo.Features;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,6 @@ public sealed record TcnConfig(
     double Dropout = 0.1,
     int EmbeddingSize = 16,
     int TempoClasses = 300,
-    int MelBands = 81,
     TcnInit Init = TcnInit.SignalPreserving);
 
 /// <summary>How the weights start.</summary>
@@ -47,6 +47,8 @@ public enum TcnInit
 public sealed class TempoTcn : nn.Module<Tensor, Tensor>
 {
     public TcnConfig Config { get; }
+    /// <summary>The mel bands the first convs fold to one (the model's <see cref="ModelInput.MelBands"/>).</summary>
+    public int MelBands { get; }
     private readonly BatchNorm2d bn_input;
     private readonly Conv2d conv1, conv2, conv3;
     private readonly Dropout dropout;
@@ -56,14 +58,16 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     private readonly Linear output_reg;
     private readonly Linear output;
 
-    public TempoTcn(TcnConfig? config = null) : base("TempoTcn")
+    public TempoTcn(TcnConfig? config = null, int melBands = 81) : base("TempoTcn")
     {
         Config = config ?? new TcnConfig();
+        if (melBands < ModelInput.MinMelBands) throw EquiTempoException.InvalidSetting("mel bands", $"{melBands} is below {ModelInput.MinMelBands}, which the network's convs need");
+        MelBands = melBands;
         int f = Config.Filters;
         bn_input = nn.BatchNorm2d(1);
         conv1 = nn.Conv2d(1, f, (3, 3));
         conv2 = nn.Conv2d(f, f, (3, 3));
-        conv3 = nn.Conv2d(f, f, (FoldedBands(Config.MelBands), 1));
+        conv3 = nn.Conv2d(f, f, (FoldedBands(melBands), 1));
         dropout = nn.Dropout(Config.Dropout);
         tcn = new ModuleList<ResidualBlock>();
         for (int i = 0; i < Config.Dilations; i++)

@@ -11,7 +11,7 @@ public class LogMelFrontEndTests
         using var fe = new LogMelFrontEnd();
         using var spec = fe.Forward(new float[600_000]);
         Assert.Equal(new long[] { 1, 81, 1361 }, spec.shape);
-        Assert.Equal(1361, fe.Config.ExcerptFrames);
+        Assert.Equal(1361, fe.Input.ChunkFrames);
     }
 
     [Fact]

@@ -24,11 +24,11 @@ public class ShippedModelTests
         {
             Assert.True(File.Exists(path), $"{path} missing");
             var meta = TempoModel.ReadMetadata(path);
-            Assert.True(meta.Readout.ClassHeadTrained);
+            Assert.IsType<ClassHeadReadout>(meta.PreferredReadout);
             Assert.InRange(new FileInfo(path).Length, 10_000, 99_000);   // tens of kB (float16)
         }
-        Assert.Contains("human-set BPM labels", TempoModel.ReadMetadata(TempoEstimator.DefaultModelPath).Readout.ClassHeadSource);
-        Assert.Contains("no human labels", TempoModel.ReadMetadata(LabelFreeModel).Readout.ClassHeadSource);
+        Assert.Contains("human-set BPM labels", TempoModel.ReadMetadata(TempoEstimator.DefaultModelPath).ReadoutOf<ClassHeadReadout>()!.Source);
+        Assert.Contains("no human labels", TempoModel.ReadMetadata(LabelFreeModel).ReadoutOf<ClassHeadReadout>()!.Source);
         using var est = TempoEstimator.Load();
         var r = est.Estimate(Example());
         Assert.InRange(r.Bpm, 30, 300);

@@ -22,7 +22,8 @@ public class TempoEstimatorTests : IDisposable
     public void ModelWithoutReadout_IsRejectedWithAnExplanation()
     {
         using var m = new TempoModel();
-        var e = Assert.Throws<InvalidOperationException>(() => new TempoEstimator(m));
+        var e = Assert.Throws<ModelFileException>(() => new TempoEstimator(m));
+        Assert.Equal(ErrorReason.InvalidModel, e.Reason);
         Assert.Contains("calibrate", e.Message);
     }
 

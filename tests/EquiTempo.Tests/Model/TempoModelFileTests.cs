@@ -14,7 +14,7 @@ public class TempoModelFileTests
         {
             manual_seed(4);
             using var model = new TempoModel();
-            model.Metadata.Readout.Scale = 123.5;
+            model.Metadata.SetReadout(new ScaleReadout(123.5, "test"));
             model.Metadata.Training["note"] = "unit test";
             model.Network.train();
             using (no_grad()) using (var warm = model.Network.forward(randn(4, 1, 81, 120) * 2 + 3)) { } // moves BN running stats
@@ -25,7 +25,7 @@ public class TempoModelFileTests
             using var loaded = TempoModel.Load(path);
             using var z1 = loaded.Network.forward(x);
             Assert.True(allclose(z0, z1, rtol: 1e-6, atol: 1e-7));
-            Assert.Equal(123.5, loaded.Metadata.Readout.Scale);
+            Assert.Equal(new ScaleReadout(123.5, "test"), loaded.Metadata.PreferredReadout);
             Assert.Equal("unit test", TempoModel.ReadMetadata(path).Training["note"]);
             Assert.InRange(new FileInfo(path).Length, 90_000, 130_000);   // ~28k float32 weights
         }
@@ -68,13 +68,16 @@ public class TempoModelFileTests
             using (var m = new TempoModel()) m.Save(path);
             var bytes = File.ReadAllBytes(path);
             File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-            var e = Assert.Throws<InvalidDataException>(() => TempoModel.Load(path));
-            Assert.Contains(path, e.Message);
+            var e = Assert.Throws<ModelFileException>(() => TempoModel.Load(path));
+            Assert.StartsWith(path + ": ", e.Message);
+            Assert.Equal(ErrorReason.InvalidModel, e.Reason);
             File.WriteAllText(junk, "hello, not a model");
-            var e2 = Assert.Throws<InvalidDataException>(() => TempoModel.Load(junk));
-            Assert.Contains(junk, e2.Message);
-            var e3 = Assert.Throws<FileNotFoundException>(() => TempoModel.Load(junk + ".missing"));
-            Assert.Contains(".missing", e3.Message);
+            var e2 = Assert.Throws<ModelFileException>(() => TempoModel.Load(junk));
+            Assert.Equal(junk + ": not an EquiTempo model file", e2.Message);
+            var e3 = Assert.Throws<ModelFileException>(() => TempoModel.Load(junk + ".missing"));
+            Assert.Equal(junk + ".missing: model file not found", e3.Message);
+            var e4 = Assert.Throws<ModelFileException>(() => TempoModel.Load(Path.GetTempPath()));
+            Assert.Contains("is a folder", e4.Message);
         }
         finally { File.Delete(path); File.Delete(junk); }
     }

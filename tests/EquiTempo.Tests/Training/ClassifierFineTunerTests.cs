@@ -31,9 +31,8 @@ public class ClassifierFineTunerTests : IDisposable
         File.WriteAllText(broken, "not audio at all");
         _tracks.Add(new LabelledTrack(broken, 120, "clicks"));
         manual_seed(3);
-        using var start = new TempoModel(new ModelMetadata { FrontEnd = new EquiTempo.Features.LogMelConfig(ExcerptSamples: 88_200) });
-        start.Metadata.Readout.Scale = 50;
-        start.Metadata.Readout.ScaleSource = "test";
+        using var start = new TempoModel(new ModelMetadata { Input = new EquiTempo.Features.ModelInput(ChunkSamples: 88_200) });
+        start.Metadata.SetReadout(new ScaleReadout(50, "test"));
         start.Save(StartModel);
     }
 
@@ -42,7 +41,7 @@ public class ClassifierFineTunerTests : IDisposable
     private FineTuneConfig Tiny(int epochs, bool freeze = false) => new()
     {
         DecodeCacheDirectory = Path.Combine(_dir, "decoded"), Epochs = epochs, BatchSize = 4, MicroBatch = 2,
-        ExcerptSamples = 88_200, ValidationFraction = 0.34, Seed = 5, PrefetchBatches = 1, Freeze = freeze,
+        ValidationFraction = 0.34, Seed = 5, PrefetchBatches = 1, Freeze = freeze,
         MinRate = 0.9, MaxRate = 1.1, Patience = 0,
     };
 
@@ -60,9 +59,8 @@ public class ClassifierFineTunerTests : IDisposable
             Assert.True(File.Exists(Path.Combine(RunDir, f)), $"{f} missing");
         using var start = TempoModel.Load(StartModel);
         using var tuned = TempoModel.Load(r.ModelPath);
-        Assert.True(tuned.Metadata.Readout.ClassHeadTrained);
-        Assert.Contains("no human labels", tuned.Metadata.Readout.ClassHeadSource);
-        Assert.Null(tuned.Metadata.Readout.Scale);                  // z moved with the backbone: the old scale no longer holds
+        Assert.Contains("no human labels", Assert.IsType<ClassHeadReadout>(tuned.Metadata.PreferredReadout).Source);
+        Assert.Null(tuned.Metadata.ReadoutOf<ScaleReadout>());                  // z moved with the backbone: the old scale no longer holds
         Assert.NotEqual(Weights(start, n => !n.StartsWith("output.")), Weights(tuned, n => !n.StartsWith("output.")));
         Assert.NotEqual(Weights(start, n => n.StartsWith("output.")), Weights(tuned, n => n.StartsWith("output.")));
         var rows = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1).Select(l => l.Split(',')).ToList();
@@ -78,8 +76,8 @@ public class ClassifierFineTunerTests : IDisposable
         using var tuned = TempoModel.Load(r.ModelPath);
         Assert.Equal(Weights(start, n => !n.StartsWith("output.")), Weights(tuned, n => !n.StartsWith("output.")));
         Assert.NotEqual(Weights(start, n => n.StartsWith("output.")), Weights(tuned, n => n.StartsWith("output.")));
-        Assert.Equal(50, tuned.Metadata.Readout.Scale);
-        Assert.True(tuned.Metadata.Readout.ClassHeadTrained);
+        Assert.Equal(50, tuned.Metadata.ReadoutOf<ScaleReadout>()!.Scale);
+        Assert.IsType<ClassHeadReadout>(tuned.Metadata.PreferredReadout);
     }
 
     [Fact]

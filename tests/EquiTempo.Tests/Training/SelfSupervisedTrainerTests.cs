@@ -24,17 +24,19 @@ public class SelfSupervisedTrainerTests : IDisposable
 
     public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
 
+    private static readonly EquiTempo.Features.ModelInput TinyInput = new(ChunkSamples: 88_200);
+
     private TrainingConfig Tiny(int epochs) => new()
     {
         DecodeCacheDirectory = Path.Combine(_dir, "decoded"),
-        Epochs = epochs, BatchPairs = 2, ExcerptSamples = 88_200, EndMarginSamples = 0, MicroBatchPairs = 1,
+        Epochs = epochs, BatchPairs = 2, EndMarginSamples = 0, MicroBatchPairs = 1,
         ValidationFraction = 0.2, Seed = 7, PrefetchBatches = 1,
     };
 
     [Fact]
     public void Train_WritesModelLogsPlotAndSkipsTheBrokenFile()
     {
-        var result = new SelfSupervisedTrainer(Tiny(2)).Run(new[] { AudioDir }, RunDir);
+        var result = new SelfSupervisedTrainer(Tiny(2), TinyInput).Run(new[] { AudioDir }, RunDir);
         Assert.Equal(2, result.EpochsCompleted);
         Assert.Equal(4, result.TrainFiles);
         Assert.Equal(1, result.ValidationFiles);
@@ -56,13 +58,13 @@ public class SelfSupervisedTrainerTests : IDisposable
         // Epoch 1 completes; the run is then "killed" (cancelled) during epoch 2.
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Epoch == 2) cts.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => new SelfSupervisedTrainer(Tiny(3)).Run(new[] { AudioDir }, RunDir, progress: progress, ct: cts.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir, progress: progress, ct: cts.Token));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Length);     // header + epoch 1
 
         // Starting again without --resume must not clobber the run.
-        Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(3)).Run(new[] { AudioDir }, RunDir));
+        Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir));
 
-        var result = new SelfSupervisedTrainer(Tiny(3)).Run(new[] { AudioDir }, RunDir, resume: true);
+        var result = new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir, resume: true);
         Assert.Equal(3, result.EpochsCompleted);
         var epochs = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1).Select(l => l.Split(',')[0]).ToArray();
         Assert.Equal(new[] { "1", "2", "3" }, epochs);
@@ -74,7 +76,7 @@ public class SelfSupervisedTrainerTests : IDisposable
     public void FeatureDomainStretch_Trains()
     {
         // Also without the decode cache and with views filled from the source (no zero-padded tail).
-        var result = new SelfSupervisedTrainer(Tiny(1) with { Stretch = StretchDomain.Features, DecodeCacheDirectory = "", FillViewsFromSource = true })
+        var result = new SelfSupervisedTrainer(Tiny(1) with { Stretch = StretchDomain.Features, DecodeCacheDirectory = "", FillViewsFromSource = true }, TinyInput)
             .Run(new[] { AudioDir }, RunDir);
         Assert.Equal(1, result.EpochsCompleted);
         Assert.True(File.Exists(result.ModelPath));
@@ -85,7 +87,7 @@ public class SelfSupervisedTrainerTests : IDisposable
     {
         var empty = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(empty);
-        var e = Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(1)).Run(new[] { empty }, RunDir));
+        var e = Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(1), TinyInput).Run(new[] { empty }, RunDir));
         Assert.Contains("no usable audio", e.Message);
     }
 

@@ -31,14 +31,14 @@ public class ViewPairSamplerTests : IDisposable
     [Fact]
     public void PaperViews_HaveTheZeroPaddedTail_FilledViewsDoNot()
     {
-        var cfg = new TrainingConfig { ExcerptSamples = 220_500, MinRate = 1.2, MaxRate = 1.2 };   // 5 s views, α = 1.2
+        var cfg = new TrainingConfig { MinRate = 1.2, MaxRate = 1.2 };   // 5 s views, α = 1.2
         var file = new CorpusFile(_wav, 20);
-        var paper = new ViewPairSampler(cfg).Sample(file, new Random(1));
+        var paper = new ViewPairSampler(cfg, 220_500, 44100).Sample(file, new Random(1));
         Assert.Equal(220_500, paper.ViewI.Length);
         // (1 − 1/1.2) of the view is padding: ~36,750 samples of digital zero.
         Assert.InRange(SilentTail(paper.ViewI), 36_000, 40_000);
 
-        var filled = new ViewPairSampler(cfg with { FillViewsFromSource = true }).Sample(file, new Random(1));
+        var filled = new ViewPairSampler(cfg with { FillViewsFromSource = true }, 220_500, 44100).Sample(file, new Random(1));
         Assert.Equal(220_500, filled.ViewI.Length);
         Assert.True(SilentTail(filled.ViewI) < 100, $"a filled view ends in music, but has a silent tail of {SilentTail(filled.ViewI)} samples");
     }
@@ -46,7 +46,7 @@ public class ViewPairSamplerTests : IDisposable
     [Fact]
     public void Rates_AreDrawnFromTheConfiguredRange()
     {
-        var s = new ViewPairSampler(new TrainingConfig());
+        var s = new ViewPairSampler(new TrainingConfig(), 600_000, 44100);
         var rng = new Random(3);
         var rates = Enumerable.Range(0, 2000).Select(_ => s.DrawRate(rng)).ToArray();
         Assert.All(rates, r => Assert.InRange(r, 0.8f, 1.2f));
@@ -60,10 +60,10 @@ public class ViewPairSamplerTests : IDisposable
         long n = cache.Ensure(_wav);
         Assert.Equal(20 * 44100, n);
         Assert.Equal(n, cache.Ensure(_wav));                     // second call reuses the entry
-        var cfg = new TrainingConfig { ExcerptSamples = 88_200, MinRate = 1, MaxRate = 1 };
+        var cfg = new TrainingConfig { MinRate = 1, MaxRate = 1 };
         var file = new CorpusFile(_wav, 20);
-        var direct = new ViewPairSampler(cfg).Sample(file, new Random(9));
-        var cached = new ViewPairSampler(cfg, cache: cache).Sample(file, new Random(9));
+        var direct = new ViewPairSampler(cfg, 88_200, 44100).Sample(file, new Random(9));
+        var cached = new ViewPairSampler(cfg, 88_200, 44100, cache).Sample(file, new Random(9));
         double maxDiff = direct.ViewI.Zip(cached.ViewI).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(maxDiff < 2.0 / 32768, $"16-bit cache differs by {maxDiff}");
         Assert.All(cache.Read(_wav, n - 10, 100).Skip(10), v => Assert.Equal(0f, v));   // past the end reads as zeros
