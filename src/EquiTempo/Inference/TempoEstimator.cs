@@ -1,45 +1,42 @@
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
-using static TorchSharp.torch;
 
 namespace EquiTempo.Inference;
 
-/// <summary>Estimation settings. Defaults follow the paper's inference: non-overlapping 13.6 s chunks.</summary>
-public sealed record EstimatorConfig
-{
-    /// <summary>Chunk hop in seconds; null = the chunk length (non-overlapping, as the paper).</summary>
-    public double? HopSeconds { get; init; }
-    /// <summary>Hop of the sliding window for the local tempo curve.</summary>
-    public double LocalHopSeconds { get; init; } = 2.0;
-    /// <summary>Chunks sent through the network at once.</summary>
-    public int BatchChunks { get; init; } = 8;
-    /// <summary>Chunks quieter than this RMS (dBFS) carry no tempo and are skipped; a track with none left is an error.</summary>
-    public double SilenceDbfs { get; init; } = -70;
-    /// <summary>Relative tolerance used for the agreement-based confidence (the Acc1 tolerance).</summary>
-    public double Tolerance { get; init; } = 0.04;
-}
-
 /// <summary>
-/// Audio → BPM with a trained model. Thread-safe: decoding and the front end run on the caller's
-/// thread; the network call is serialised (LibTorch already uses every core inside one call).
+/// Audio → BPM with a trained model, as a chain of stages: <see cref="Chunker"/> (audio at the model rate →
+/// chunks) → <see cref="SilenceGate"/> (voiced or silent) → <see cref="ChunkNetwork"/> (front end and network →
+/// per-chunk z and class probabilities) → <see cref="ChunkReadout"/> (chunk outputs → the track's tempo, and one
+/// chunk's tempo for the local curve), the kind the model stores. Thread-safe: decoding and the front end run on
+/// the caller's thread; the network call is serialised (LibTorch already uses every core inside one call).
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
 {
     private readonly TempoModel _model;
     private readonly LogMelFrontEnd _frontEnd;
-    private readonly object _netLock = new();
+    private readonly Chunker _chunker;
+    private readonly Chunker _curveChunker;
+    private readonly SilenceGate _gate;
+    private readonly ChunkNetwork _network;
+    private readonly ChunkReadout _readout;
     public EstimatorConfig Config { get; }
     public ModelMetadata Metadata => _model.Metadata;
 
     public TempoEstimator(TempoModel model, EstimatorConfig? config = null)
     {
+        var stored = model.Metadata.PreferredReadout
+            ?? throw new ModelFileException(null, "the model has no tempo readout yet (a self-supervised network alone gives z, not BPM): it needs a calibrated scale or a trained class head");
+        var input = model.Metadata.Input;
+        Config = (config ?? new EstimatorConfig()).Validated(input);
         _model = model;
         _model.Network.eval();
         _frontEnd = model.CreateFrontEnd();
-        Config = config ?? new EstimatorConfig();
-        if (model.Metadata.PreferredReadout is null)
-            throw new ModelFileException(null, "the model has no tempo readout yet (a self-supervised network alone gives z, not BPM): calibrate a scale or fine-tune the class head first");
+        _chunker = Chunker.WithHop(input, Config.HopSeconds);
+        _curveChunker = Chunker.WithHop(input, Config.LocalHopSeconds);
+        _gate = new SilenceGate(Config.SilenceDbfs);
+        _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
+        _readout = ChunkReadout.For(stored, Config.Tolerance);
     }
 
     /// <summary>The model that ships with the project (models/equitempo-default.eqtm beside the binaries).</summary>
@@ -54,162 +51,49 @@ public sealed class TempoEstimator : ITempoMethod
         catch { model.Dispose(); throw; }
     }
 
-    public string Readout => _model.Metadata.PreferredReadout!.Kind;
+    public string Readout => _readout.Kind;
 
     public string Name => $"model:{Readout}";
 
+    private ModelInput Input => _model.Metadata.Input;
+
+    /// <summary>Decodes <paramref name="path"/> at the model rate. Without a local curve the file is streamed in
+    /// chunk-sized blocks and only each chunk's output is kept: memory stays bounded by one batch of chunks however
+    /// long the file is. A local curve reads the decoded track twice (chunks and curve windows), in memory.</summary>
     public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default)
     {
-        if (Config.HopSeconds is null && !localCurve)
-        {
-            // Stream the file in chunk-sized blocks and keep only each chunk's output: memory stays
-            // bounded by one batch of chunks however long the file is.
-            var chunkSec = (double)_frontEnd.Input.ChunkSamples / _frontEnd.Input.SampleRate;
-            long total = 0;
-            var blocks = AudioDecoder.ReadBlocks(path, chunkSec, _frontEnd.Input.SampleRate, ct).Select(b => { total += b.Length; return b; });
-            var outs = ChunkOutputs(blocks, ct);
-            if (total == 0) throw new AudioFormatException(path, "contains no audio samples");
-            return Summarise(path, outs, total, null);
-        }
-        var audio = AudioDecoder.DecodeMono(path, _frontEnd.Input.SampleRate, ct: ct);
-        return Estimate(audio.Samples, audio.SampleRate, localCurve, path, ct);
+        if (localCurve) return Estimate(AudioDecoder.DecodeMono(path, Input.SampleRate, ct: ct), localCurve, path, ct);
+        long total = 0;
+        var blocks = AudioDecoder.ReadBlocks(path, Input.ChunkSeconds, Input.SampleRate, ct).Select(b => { total += b.Length; return b; });
+        var outputs = Outputs(_chunker.Stream(blocks), ct);
+        if (total == 0) throw AudioFormatException.Empty(path);
+        return Summarise(path, outputs, total, null);
     }
 
-    public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default)
+    public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default) =>
+        Estimate(new AudioBuffer(samples, sampleRate), localCurve, name, ct);
+
+    /// <summary>The tempo of decoded audio at any rate (resampled to the model's).</summary>
+    public TempoEstimate Estimate(AudioBuffer audio, bool localCurve = false, string? name = null, CancellationToken ct = default)
     {
-        if (samples.Length == 0) throw new AudioFormatException(name ?? "<samples>", "contains no audio samples");
-        if (sampleRate != _frontEnd.Input.SampleRate) samples = Resampler.Resample(samples, sampleRate, _frontEnd.Input.SampleRate);
-        int n = _frontEnd.Input.ChunkSamples;
-        int hop = Config.HopSeconds is double h ? Math.Max(1, (int)(h * _frontEnd.Input.SampleRate)) : n;
-        var chunks = Cut(samples, n, hop);
+        if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? "<samples>");
+        var samples = audio.SampleRate == Input.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, Input.SampleRate);
         List<TempoPoint>? curve = null;
         if (localCurve)
-        {
-            int lhop = Math.Max(1, (int)(Config.LocalHopSeconds * _frontEnd.Input.SampleRate));
-            var windows = Cut(samples, n, lhop);
-            var est = ChunkOutputs(windows, ct);
-            curve = new List<TempoPoint>();
-            for (int k = 0; k < windows.Count; k++)
-                if (est.Valid[k]) curve.Add(new TempoPoint(((double)k * lhop + Math.Min(n, samples.Length - (long)k * lhop) / 2.0) / _frontEnd.Input.SampleRate, est.PointBpm(k)));
-        }
-        return Summarise(name, ChunkOutputs(chunks, ct), samples.Length, curve);
+            curve = Outputs(_curveChunker.Cut(samples), ct).Where(_readout.Usable)
+                .Select(o => new TempoPoint(o.CentreSeconds, _readout.PointBpm(o))).ToList();
+        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve);
     }
 
-    private static List<float[]> Cut(float[] x, int n, int hop)
-    {
-        var list = new List<float[]>();
-        for (long s = 0; s < x.Length; s += hop)
-        {
-            int len = (int)Math.Min(n, x.Length - s);
-            var c = new float[len];
-            Array.Copy(x, s, c, 0, len);
-            list.Add(c);
-            if (s + n >= x.Length) break;
-        }
-        return list;
-    }
+    private List<ChunkOutput> Outputs(IEnumerable<AudioChunk> chunks, CancellationToken ct) => _network.Run(_gate.Mark(chunks), ct);
 
-    private TempoEstimate Summarise(string? name, ChunkResult outs, long totalSamples, List<TempoPoint>? curve)
+    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve)
     {
-        int chunkCount = outs.Valid.Length;
-        if (outs.Valid.All(v => !v))
-            throw new NoTempoException(name ?? "<samples>", $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
-        double duration = (double)totalSamples / _frontEnd.Input.SampleRate;
-        int used = outs.Valid.Count(v => v);
-        if (outs.Probabilities is not null)
-        {
-            // Mean of the chunk softmaxes (the paper's inference), then the two strongest separated peaks.
-            var mean = new double[outs.Probabilities[0].Length];
-            for (int k = 0; k < chunkCount; k++)
-                if (outs.Valid[k]) for (int c = 0; c < mean.Length; c++) mean[c] += outs.Probabilities[k][c] / used;
-            var (b1, b2, s1, s2) = TwoPeaks(mean);
-            double conf = Enumerable.Range(0, mean.Length).Where(c => Math.Abs(c - b1) <= Config.Tolerance * b1 + 0.5).Sum(c => mean[c]);
-            return new TempoEstimate(name, Refine(mean, b1), Refine(mean, b2), s1 / (s1 + s2), Math.Clamp(conf, 0, 1), duration, used, "class-head", curve);
-        }
-        var bpms = Enumerable.Range(0, chunkCount).Where(k => outs.Valid[k]).Select(k => outs.PointBpm(k)).ToArray();
-        double bpm = Median(bpms);
-        double agree = bpms.Count(b => Math.Abs(b / bpm - 1) <= Config.Tolerance) / (double)bpms.Length;
-        // The scalar readout has one peak; the second tempo is the metrical-level alternative (×2 or ½,
-        // whichever lies nearer the common 70–180 BPM range), with the lower salience.
-        double bpm2 = bpm < 100 ? bpm * 2 : bpm / 2;
-        return new TempoEstimate(name, bpm, bpm2, 1.0, agree, duration, used, "scale", curve);
-    }
-
-    /// <summary>Probability-weighted mean of the classes within ±2 of a peak: the classes are 1 BPM wide
-    /// (1.7 % at 60 BPM), and the weighted mean places the tempo between them.</summary>
-    private static double Refine(IReadOnlyList<double> p, int peak)
-    {
-        double w = 0, sum = 0;
-        for (int c = Math.Max(1, peak - 2); c <= Math.Min(p.Count - 1, peak + 2); c++) { w += p[c]; sum += c * p[c]; }
-        return w > 0 ? sum / w : peak;
-    }
-
-    private static (int, int, double, double) TwoPeaks(double[] p)
-    {
-        int b1 = Array.IndexOf(p, p.Max());
-        int b2 = -1;
-        for (int c = 0; c < p.Length; c++)
-            if (Math.Abs(c - b1) > Math.Max(2, 0.08 * b1) && (b2 < 0 || p[c] > p[b2])) b2 = c;
-        return (b1, b2 < 0 ? b1 : b2, p[b1], b2 < 0 ? 0 : p[b2]);
-    }
-
-    private static double Median(double[] v)
-    {
-        var s = v.OrderBy(x => x).ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
-    }
-
-    private sealed class ChunkResult
-    {
-        public bool[] Valid = Array.Empty<bool>();
-        public float[] Z = Array.Empty<float>();
-        public float[][]? Probabilities;
-        public double Scale;
-        public double PointBpm(int k) => Probabilities is { } p ? Refine(Array.ConvertAll(p[k], v => (double)v), Array.IndexOf(p[k], p[k].Max())) : Scale * Z[k];
-    }
-
-    private ChunkResult ChunkOutputs(IEnumerable<float[]> chunks, CancellationToken ct)
-    {
-        int n = _frontEnd.Input.ChunkSamples;
-        bool useHead = _model.Metadata.PreferredReadout is ClassHeadReadout;
-        double silence = Math.Pow(10, Config.SilenceDbfs / 20);
-        var valid = new List<bool>();
-        var zs = new List<float>();
-        var probs = new List<float[]>();
-        var batch = new List<float[]>();
-        void Flush()
-        {
-            if (batch.Count == 0) return;
-            ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var spec = _frontEnd.Forward(batch, n);
-            lock (_netLock)
-            {
-                using var noGrad = no_grad();
-                var emb = _model.Network.EmbedNormalized(_model.Network.Normalize(spec));
-                zs.AddRange(_model.Network.ScalarFromEmbedding(emb).data<float>().ToArray());
-                if (useHead)
-                {
-                    var p = nn.functional.softmax(_model.Network.ClassLogitsFromEmbedding(emb), 1);
-                    for (int k = 0; k < batch.Count; k++) probs.Add(p[k].data<float>().ToArray());
-                }
-            }
-            batch.Clear();
-        }
-        foreach (var c in chunks)
-        {
-            double ss = 0;
-            foreach (var v in c) ss += (double)v * v;
-            valid.Add(c.Length > 0 && Math.Sqrt(ss / Math.Max(1, c.Length)) > silence);
-            batch.Add(c);
-            if (batch.Count == Config.BatchChunks) Flush();
-        }
-        Flush();
-        var r = new ChunkResult { Valid = valid.ToArray(), Z = zs.ToArray(), Probabilities = useHead ? probs.ToArray() : null, Scale = _model.Metadata.ReadoutOf<ScaleReadout>()?.Scale ?? 0 };
-        if (!useHead)
-            for (int k = 0; k < r.Z.Length; k++)
-                if (r.Z[k] <= 0 || !float.IsFinite(r.Z[k])) r.Valid[k] = false;
-        return r;
+        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? "<samples>", outputs.Any(o => o.Voiced)
+            ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
+            : $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
+        double duration = (double)totalSamples / Input.SampleRate;
+        return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve);
     }
 
     public void Dispose()

@@ -1,0 +1,77 @@
+using EquiTempo.Features;
+using EquiTempo.Model;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Inference;
+
+/// <summary>What the network says about one chunk: its scalar z and, when the model has a trained class
+/// head, the softmax over its tempo classes (class c = c BPM). Where the chunk lies and whether it was voiced
+/// come along, so a readout needs nothing else.</summary>
+public sealed record ChunkOutput(double StartSeconds, double CentreSeconds, bool Voiced, float Z, float[]? ClassProbabilities = null)
+{
+    public static ChunkOutput Of(AudioChunk chunk, float z, float[]? classProbabilities) =>
+        new(chunk.StartSeconds, chunk.CentreSeconds, chunk.Voiced, z, classProbabilities);
+}
+
+/// <summary>
+/// Chunks → per-chunk network outputs, in batches of <see cref="BatchChunks"/>: the front end turns a batch into
+/// log-mel spectrograms on the caller's thread, then the network's embedding gives z and (with a class head)
+/// the class probabilities. The network call is serialised by the one lock of this stage (LibTorch already
+/// uses every core inside one call); the front end and model are the caller's and stay open.
+/// </summary>
+public sealed class ChunkNetwork
+{
+    private readonly TempoModel _model;
+    private readonly LogMelFrontEnd _frontEnd;
+    private readonly bool _classHead;
+    private readonly object _netLock = new();
+
+    public int BatchChunks { get; }
+
+    public ChunkNetwork(TempoModel model, LogMelFrontEnd frontEnd, int batchChunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchChunks, 1);
+        _model = model;
+        _frontEnd = frontEnd;
+        _classHead = model.Metadata.ReadoutOf<ClassHeadReadout>() is not null;
+        BatchChunks = batchChunks;
+    }
+
+    /// <summary>One output per chunk, in order. Holds at most one batch of chunks' samples at a time.</summary>
+    public List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default)
+    {
+        var outputs = new List<ChunkOutput>();
+        var batch = new List<AudioChunk>(BatchChunks);
+        foreach (var chunk in chunks)
+        {
+            batch.Add(chunk);
+            if (batch.Count == BatchChunks) Flush(batch, outputs, ct);
+        }
+        Flush(batch, outputs, ct);
+        return outputs;
+    }
+
+    private void Flush(List<AudioChunk> batch, List<ChunkOutput> outputs, CancellationToken ct)
+    {
+        if (batch.Count == 0) return;
+        ct.ThrowIfCancellationRequested();
+        using var scope = NewDisposeScope();
+        var spec = _frontEnd.Forward(batch.ConvertAll(c => c.Samples), _frontEnd.Input.ChunkSamples);
+        float[] z;
+        float[][]? probabilities = null;
+        lock (_netLock)
+        {
+            using var noGrad = no_grad();
+            var emb = _model.Network.EmbedNormalized(_model.Network.Normalize(spec));
+            z = _model.Network.ScalarFromEmbedding(emb).data<float>().ToArray();
+            if (_classHead)
+            {
+                var p = nn.functional.softmax(_model.Network.ClassLogitsFromEmbedding(emb), 1);
+                probabilities = new float[batch.Count][];
+                for (int k = 0; k < batch.Count; k++) probabilities[k] = p[k].data<float>().ToArray();
+            }
+        }
+        for (int k = 0; k < batch.Count; k++) outputs.Add(ChunkOutput.Of(batch[k], z[k], probabilities?[k]));
+        batch.Clear();
+    }
+}

@@ -1,0 +1,37 @@
+using EquiTempo.Features;
+
+namespace EquiTempo.Inference;
+
+/// <summary>Estimation settings. Defaults follow the paper's inference: non-overlapping 13.6 s chunks.</summary>
+public sealed record EstimatorConfig
+{
+    /// <summary>Chunk hop in seconds; null = the chunk length (non-overlapping, as the paper).</summary>
+    public double? HopSeconds { get; init; }
+    /// <summary>Hop of the sliding window for the local tempo curve.</summary>
+    public double LocalHopSeconds { get; init; } = 2.0;
+    /// <summary>Chunks sent through the network at once.</summary>
+    public int BatchChunks { get; init; } = 8;
+    /// <summary>Chunks quieter than this RMS (dBFS) carry no tempo and are skipped; a track with none left is an error.</summary>
+    public double SilenceDbfs { get; init; } = -70;
+    /// <summary>Relative tolerance used for the agreement-based confidence (the Acc1 tolerance).</summary>
+    public double Tolerance { get; init; } = 0.04;
+
+    /// <summary>This record, or an <see cref="EquiTempoException"/> naming the first setting out of range. The chunk
+    /// hop is checked against the chunk length of <paramref name="input"/> (the model's; the default input when null).</summary>
+    public EstimatorConfig Validated(ModelInput? input = null)
+    {
+        input ??= new ModelInput();
+        if (HopSeconds is double hop && !(double.IsFinite(hop) && hop > 0 && hop >= input.ChunkSeconds / 100))
+            throw Bad(nameof(HopSeconds), $"{hop} s must be positive and at least 1/100 of a chunk ({input.ChunkSeconds / 100:0.###} s)");
+        if (!(double.IsFinite(LocalHopSeconds) && LocalHopSeconds > 0))
+            throw Bad(nameof(LocalHopSeconds), $"{LocalHopSeconds} s must be a positive number of seconds");
+        if (BatchChunks < 1) throw Bad(nameof(BatchChunks), $"{BatchChunks} must be at least 1");
+        if (!(double.IsFinite(SilenceDbfs) && SilenceDbfs <= 0))
+            throw Bad(nameof(SilenceDbfs), $"{SilenceDbfs} dBFS must be finite and at most 0 (full scale)");
+        if (!(Tolerance > 0 && Tolerance < 0.5)) throw Bad(nameof(Tolerance), $"{Tolerance} must lie strictly between 0 and 0.5");
+        return this;
+    }
+
+    private static EquiTempoException Bad(string setting, string problem) =>
+        EquiTempoException.InvalidSetting($"estimator {setting}", problem);
+}
