@@ -17,7 +17,8 @@ public sealed record ChunkOutput(double StartSeconds, double CentreSeconds, bool
 /// Chunks → per-chunk network outputs, in batches of <see cref="BatchChunks"/>: the front end turns a batch into
 /// log-mel spectrograms on the caller's thread, then the network's embedding gives z and (with a class head)
 /// the class probabilities. The network call is serialised by the one lock of this stage (LibTorch already
-/// uses every core inside one call); the front end and model are the caller's and stay open.
+/// uses every core inside one call). The network is put in evaluation mode; the front end and model are the
+/// caller's and stay open.
 /// </summary>
 public sealed class ChunkNetwork
 {
@@ -32,6 +33,7 @@ public sealed class ChunkNetwork
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchChunks, 1);
         _model = model;
+        _model.Network.eval();   // running statistics, no dropout: a chunk's output does not depend on its batch
         _frontEnd = frontEnd;
         _classHead = model.Metadata.ReadoutOf<ClassHeadReadout>() is not null;
         BatchChunks = batchChunks;

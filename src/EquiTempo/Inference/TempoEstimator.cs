@@ -30,7 +30,6 @@ public sealed class TempoEstimator : ITempoMethod
         var input = model.Metadata.Input;
         Config = (config ?? new EstimatorConfig()).Validated(input);
         _model = model;
-        _model.Network.eval();
         _frontEnd = model.CreateFrontEnd();
         _chunker = Chunker.WithHop(input, Config.HopSeconds);
         _curveChunker = Chunker.WithHop(input, Config.LocalHopSeconds);

@@ -72,6 +72,31 @@ public class TempoEstimatorTests : IDisposable
         Assert.Contains(path, e.Message);
     }
 
+    [Theory]
+    [InlineData(44100, null)]
+    [InlineData(44100, 5.0)]
+    [InlineData(22050, null)]
+    public void StreamedFile_AndDecodedAudio_GiveTheSameEstimate(int fileRate, double? hop)
+    {
+        var path = Path.Combine(_dir, $"clicks-{fileRate}.wav");
+        WavWriter.WriteMono16(path, TestSignals.ClickTrack(120, 30, fileRate), fileRate);
+        using var est = new TempoEstimator(ScaledModel(100), new EstimatorConfig { HopSeconds = hop });
+        var streamed = est.Estimate(path);
+        var decoded = est.Estimate(AudioDecoder.DecodeMono(path, 44100), name: path);
+        var native = est.Estimate(AudioDecoder.DecodeMono(path, fileRate), name: path);   // resampled by the estimator
+        Assert.Equal(decoded, streamed);
+        Assert.Equal(decoded.Bpm, native.Bpm, 4);
+        Assert.Equal(hop is null ? 3 : 5, streamed.Chunks);   // starts 0, 5, 10, 15, 20 s: the one at 20 s reaches the end
+    }
+
+    [Fact]
+    public void SamplesAndAudioBuffer_AreTheSameCall()
+    {
+        using var est = new TempoEstimator(ScaledModel(100));
+        var x = TestSignals.ClickTrack(120, 20);
+        Assert.Equal(est.Estimate(x, 44100, name: "x"), est.Estimate(new AudioBuffer(x, 44100), name: "x"));
+    }
+
     [Fact]
     public void ConcurrentCalls_GiveTheSameResults()
     {
