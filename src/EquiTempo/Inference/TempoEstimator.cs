@@ -56,9 +56,12 @@ public sealed class TempoEstimator : ITempoMethod
 
     private ModelInput Input => _model.Metadata.Input;
 
+    /// <summary>What errors about audio given without a name call it.</summary>
+    private const string UnnamedAudio = "<samples>";
+
     /// <summary>Decodes <paramref name="path"/> at the model rate. Without a local curve the file is streamed in
-    /// chunk-sized blocks and only each chunk's output is kept: memory stays bounded by one batch of chunks however
-    /// long the file is. A local curve reads the decoded track twice (chunks and curve windows), in memory.</summary>
+    /// blocks, cut into chunks as it arrives (at any chunk hop), and only each chunk's output is kept: memory stays
+    /// bounded by one batch of chunks however long the file is. A local curve reads the decoded track twice (chunks and curve windows), in memory.</summary>
     public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default)
     {
         if (localCurve) return Estimate(AudioDecoder.DecodeMono(path, Input.SampleRate, ct: ct), localCurve, path, ct);
@@ -75,7 +78,7 @@ public sealed class TempoEstimator : ITempoMethod
     /// <summary>The tempo of decoded audio at any rate (resampled to the model's).</summary>
     public TempoEstimate Estimate(AudioBuffer audio, bool localCurve = false, string? name = null, CancellationToken ct = default)
     {
-        if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? "<samples>");
+        if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? UnnamedAudio);
         var samples = audio.SampleRate == Input.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, Input.SampleRate);
         List<TempoPoint>? curve = null;
         if (localCurve)
@@ -88,7 +91,7 @@ public sealed class TempoEstimator : ITempoMethod
 
     private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve)
     {
-        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? "<samples>", outputs.Any(o => o.Voiced)
+        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio, outputs.Any(o => o.Voiced)
             ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
             : $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
         double duration = (double)totalSamples / Input.SampleRate;
