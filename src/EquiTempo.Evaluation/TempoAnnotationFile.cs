@@ -85,7 +85,7 @@ public static class TempoAnnotationFile
     private static TempoAnnotation? TempoValues(string path, List<DataLine> lines)
     {
         if (lines.Count > 1)
-            throw new EquiTempoException(ErrorReason.InvalidData, path, $"{lines[1].Number}: a tempo file holds one line (BPM, or T1 T2 ST1); beat times belong in .beats or .txt files");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{path}:{lines[1].Number}", "a tempo file holds one line (BPM, or T1 T2 ST1); beat times belong in .beats or .txt files");
         var (number, cells) = (lines[0].Number, lines[0].Cells);
         string where = $"{path}:{number}";
         if (cells.Length is not (1 or 3))
@@ -113,7 +113,7 @@ public static class TempoAnnotationFile
                 throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat time {cells[0]} is not after the previous one ({times[^1].ToString(CultureInfo.InvariantCulture)})");
             times.Add(t);
         }
-        if (times.Count < 2) throw new EquiTempoException(ErrorReason.InvalidData, path, $"one beat time; a tempo needs at least two");
+        if (times.Count < 2) throw new EquiTempoException(ErrorReason.InvalidData, path, "one beat time; a tempo needs at least two");
         return new TempoAnnotation(TempoFromBeatTimes(times));
     }
 

@@ -32,9 +32,9 @@ public static class TempoIndex
             firstDataLine = 0;
         }
         if (pathCol < 0 || bpmCol < 0)
-            throw new EquiTempoException(ErrorReason.InvalidData, indexPath, $"1: header must name a path column (path, file, audio) and a tempo column (bpm, tempo); found: {lines[0]}");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{indexPath}:1", $"header must name a path column (path, file, audio) and a tempo column (bpm, tempo); found: {lines[0]}");
         if ((bpm2Col < 0) != (salienceCol < 0))
-            throw new EquiTempoException(ErrorReason.InvalidData, indexPath, $"1: a second tempo needs both a bpm2 and a salience column; found: {lines[0]}");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{indexPath}:1", $"a second tempo needs both a bpm2 and a salience column; found: {lines[0]}");
         var baseDir = audioDirectory is null ? Path.GetDirectoryName(Path.GetFullPath(indexPath))! : Path.GetFullPath(audioDirectory);
         var list = new List<LabelledTrack>();
         for (int i = firstDataLine; i < lines.Length; i++)
@@ -47,7 +47,7 @@ public static class TempoIndex
                 throw new EquiTempoException(ErrorReason.InvalidData, where, $"expected at least {Math.Max(pathCol, bpmCol) + 1} columns, found {cells.Length}");
             double bpm = PositiveTempo(cells[bpmCol], where);
             var p = cells[pathCol];
-            if (p.Length == 0) throw new EquiTempoException(ErrorReason.InvalidData, where, $"empty path");
+            if (p.Length == 0) throw new EquiTempoException(ErrorReason.InvalidData, where, "empty path");
             var full = Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
             var track = new LabelledTrack(full, bpm, kindCol >= 0 && kindCol < cells.Length && cells[kindCol].Length > 0 ? cells[kindCol] : "all");
             string bpm2Cell = bpm2Col >= 0 && bpm2Col < cells.Length ? cells[bpm2Col] : "";
