@@ -6,20 +6,15 @@ using Spectre.Console.Cli;
 
 namespace EquiTempo.Tests.Cli;
 
-/// <summary>Exit codes and where errors go: 0 ok, 1 an input or setting failed (stderr names it), 2 a usage error.</summary>
-[Collection(LibTorchRngCollection.Name)]
-public class ExitCodeTests : IDisposable
+// Exit codes and where errors go: 0 ok, 1 an input or setting failed (stderr names it), 2 a usage error.
+public partial class CliTests
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-exit-{Guid.NewGuid():N}");
-    public ExitCodeTests() => Directory.CreateDirectory(_dir);
-    public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
-
     [Fact]
     public void AnUnknownOption_IsAUsageError_NamingIt()
     {
         var clicks = Path.Combine(_dir, "clicks.wav");
         WavWriter.WriteMono16(clicks, TestSignals.ClickTrack(120, 4), 22050);
-        var (code, output, err) = CliTests.Run("estimate", clicks, "--method", "dsp", "--no-such-option");
+        var (code, output, err) = Run("estimate", clicks, "--method", "dsp", "--no-such-option");
         Assert.Equal(2, code);
         Assert.Contains("no-such-option", err);
         Assert.DoesNotContain("error", output);
@@ -31,7 +26,7 @@ public class ExitCodeTests : IDisposable
         var clicks = Path.Combine(_dir, "clicks.wav");
         WavWriter.WriteMono16(clicks, TestSignals.ClickTrack(120, 4), 22050);
         var model = Path.Combine(_dir, "absent.eqtm");
-        var (code, output, err) = CliTests.Run("estimate", clicks, "--model", model);
+        var (code, output, err) = Run("estimate", clicks, "--model", model);
         Assert.Equal(1, code);
         Assert.Contains(model, err);
         Assert.Equal("", output);
@@ -46,7 +41,7 @@ public class ExitCodeTests : IDisposable
         WavWriter.WriteMono16(a, TestSignals.ClickTrack(100, 10), 22050);
         WavWriter.WriteMono16(b, TestSignals.ClickTrack(140, 10), 22050);
         File.WriteAllText(bad, "RIFF but not really");
-        var (code, output, err) = CliTests.Run("estimate", _dir, "--method", "dsp", "--format", "json");
+        var (code, output, err) = Run("estimate", _dir, "--method", "dsp", "--format", "json");
         Assert.Equal(1, code);
         var files = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()).Order().ToList();
@@ -57,7 +52,7 @@ public class ExitCodeTests : IDisposable
     [Fact]
     public void Version_ExitsWithZero()
     {
-        var (code, output, _) = CliTests.Run("--version");
+        var (code, output, _) = Run("--version");
         Assert.Equal(0, code);
         Assert.Matches(@"\d+\.\d+", output);
     }
@@ -65,7 +60,7 @@ public class ExitCodeTests : IDisposable
     [Fact]
     public void NoArguments_ShowsTheHelp_AsAUsageError()
     {
-        var (code, output, _) = CliTests.Run();
+        var (code, output, _) = Run();
         Assert.Equal(2, code);
         Assert.Contains("estimate", output);
     }
