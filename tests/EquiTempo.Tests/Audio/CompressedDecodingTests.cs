@@ -100,18 +100,16 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
     public void ExcerptMatchesTheSameStretchOfTheWholeFile(string name, bool managed, int allowedLag)
     {
         var decoders = new DecoderOptions(PreferManaged: managed);
+        string path = Pick(name);
+        var whole = AudioDecoder.DecodeMono(path, decoders: decoders).Samples;
+        foreach (double start in new[] { 0.3, 1.5, 2.25 })
         {
-            string path = Pick(name);
-            var whole = AudioDecoder.DecodeMono(path, decoders: decoders).Samples;
-            foreach (double start in new[] { 0.3, 1.5, 2.25 })
-            {
-                var part = AudioDecoder.DecodeMono(path, 44100, startSeconds: start, durationSeconds: 1.0, decoders: decoders).Samples;
-                Assert.Equal(44100, part.Length);
-                var (lag, error) = Align(whole, part, (int)Math.Round(start * 44100), 2000);
-                output.WriteLine($"{name} ({(managed ? "managed" : "ffmpeg")}) from {start} s: lag {lag}, relative error {error:G3}");
-                Assert.InRange(Math.Abs(lag), 0, Math.Max(allowedLag, 1)); // ffmpeg rounds half-sample positions up
-                Assert.True(error < 0.01, $"relative error {error}");
-            }
+            var part = AudioDecoder.DecodeMono(path, 44100, startSeconds: start, durationSeconds: 1.0, decoders: decoders).Samples;
+            Assert.Equal(44100, part.Length);
+            var (lag, error) = Align(whole, part, (int)Math.Round(start * 44100), 2000);
+            output.WriteLine($"{name} ({(managed ? "managed" : "ffmpeg")}) from {start} s: lag {lag}, relative error {error:G3}");
+            Assert.InRange(Math.Abs(lag), 0, Math.Max(allowedLag, 1)); // ffmpeg rounds half-sample positions up
+            Assert.True(error < 0.01, $"relative error {error}");
         }
     }
 
@@ -223,18 +221,16 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         WavWriter.WriteMono16(wav, Sine(440, 8000, 0.1), 8000);
 
         var noFfmpeg = new DecoderOptions(SearchPath: dir.Path); // no ffmpeg in there
+        foreach (var call in new Action[] { () => AudioDecoder.DecodeMono(flac, decoders: noFfmpeg), () => AudioDecoder.Probe(flac, noFfmpeg), () => AudioDecoder.ReadBlocks(flac, 1, decoders: noFfmpeg).ToList() })
         {
-            foreach (var call in new Action[] { () => AudioDecoder.DecodeMono(flac, decoders: noFfmpeg), () => AudioDecoder.Probe(flac, noFfmpeg), () => AudioDecoder.ReadBlocks(flac, 1, decoders: noFfmpeg).ToList() })
-            {
-                var e = Assert.Throws<AudioFormatException>(call);
-                output.WriteLine(e.Message);
-                Assert.Equal(flac, e.FilePath);
-                Assert.Contains("format flac needs ff", e.Message);
-                Assert.Contains("(Debian package `ffmpeg`), which is not on the PATH", e.Message);
-            }
-            // Managed formats do not need it.
-            Assert.Equal(800, AudioDecoder.DecodeMono(wav, 8000, decoders: noFfmpeg).Samples.Length);
+            var e = Assert.Throws<AudioFormatException>(call);
+            output.WriteLine(e.Message);
+            Assert.Equal(flac, e.FilePath);
+            Assert.Contains("format flac needs ff", e.Message);
+            Assert.Contains("(Debian package `ffmpeg`), which is not on the PATH", e.Message);
         }
+        // Managed formats do not need it.
+        Assert.Equal(800, AudioDecoder.DecodeMono(wav, 8000, decoders: noFfmpeg).Samples.Length);
     }
 
     [FfmpegFact]
