@@ -1,11 +1,13 @@
+using EquiTempo.Cli;
 using EquiTempo.Cli.Commands;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
 app.Configure(c =>
 {
     c.SetApplicationName("equitempo");
+    c.UseAssemblyInformationalVersion();
+    c.UseStrictParsing();
     c.AddCommand<EstimateCommand>("estimate")
         .WithDescription("Tempo (BPM) of audio files: BPM, second tempo, salience, confidence.")
         .WithExample("estimate", "examples/example.ogg");
@@ -30,14 +32,10 @@ app.Configure(c =>
     c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
     c.PropagateExceptions();
 });
-try
+// Bare `equitempo` is a usage error: show the help, exit 2.
+if (args.Length == 0)
 {
-    return app.Run(args);
+    app.Run(["--help"]);
+    return ErrorReporting.UsageError;
 }
-catch (CommandParseException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
-catch (CommandRuntimeException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
-catch (Exception e) when (e is InvalidOperationException or IOException or InvalidDataException or UnauthorizedAccessException or EquiTempo.Audio.AudioFormatException or ArgumentException)
-{
-    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-    return 1;
-}
+return ErrorReporting.Run(() => app.Run(args), Console.Error);

@@ -33,10 +33,10 @@ public sealed class LabelledDataset
     public static LabelledDataset Load(string labelsPath, string? audioDirectory = null)
     {
         if (audioDirectory is not null && !Directory.Exists(audioDirectory))
-            throw new DirectoryNotFoundException($"{audioDirectory}: audio folder not found");
+            throw new EquiTempoException(ErrorReason.InvalidData, audioDirectory, "audio folder not found");
         if (File.Exists(labelsPath)) return FromIndex(labelsPath, audioDirectory);
         if (Directory.Exists(labelsPath)) return FromAnnotationFolder(labelsPath, audioDirectory ?? labelsPath);
-        throw new FileNotFoundException($"{labelsPath}: no such index file or annotation folder", labelsPath);
+        throw new EquiTempoException(ErrorReason.InvalidData, labelsPath, "no such index file or annotation folder");
     }
 
     /// <summary>At most <paramref name="count"/> tracks, drawn in a fixed pseudo-random order so that a subset
@@ -73,18 +73,18 @@ public sealed class LabelledDataset
             .Where(TempoAnnotationFile.IsAnnotationFileName).OrderBy(f => f, StringComparer.Ordinal).ToList();
         var audio = AudioDecoder.FindAudioFiles(new[] { audioDirectory }).ToList();
         if (annotations.Count == 0)
-            throw new InvalidDataException($"{annotationDirectory}: no annotation files ({string.Join(" ", TempoAnnotationFile.Extensions)}) in this folder or below");
-        if (audio.Count == 0) throw new InvalidDataException($"{audioDirectory}: no audio files in this folder or below");
+            throw new EquiTempoException(ErrorReason.InvalidData, annotationDirectory, $"no annotation files ({string.Join(" ", TempoAnnotationFile.Extensions)}) in this folder or below");
+        if (audio.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, audioDirectory, "no audio files in this folder or below");
 
         var pairing = StemPairing.Pair(annotations, audio);
         if (pairing.Pairs.Count == 0)
-            throw new InvalidDataException($"no annotation in {annotationDirectory} pairs with an audio file in {audioDirectory} " +
+            throw new EquiTempoException(ErrorReason.InvalidData, annotationDirectory, $"no annotation in this folder pairs with an audio file in {audioDirectory} " +
                 $"({annotations.Count} annotation files, e.g. {Path.GetFileName(annotations[0])}; {audio.Count} audio files, e.g. {Path.GetFileName(audio[0])})");
         var contested = pairing.Pairs.GroupBy(p => p.Audio).Where(g => g.Count() > 1).ToList();
         if (contested.Count > 0)
         {
             var example = contested[0];
-            throw new InvalidDataException($"{contested.Count} audio file(s) pair with more than one annotation, e.g. {example.Key}: " +
+            throw new EquiTempoException(ErrorReason.InvalidData, annotationDirectory, $"{contested.Count} audio file(s) pair with more than one annotation, e.g. {example.Key}: " +
                 $"{string.Join(", ", example.Select(p => p.Annotation))}. Point the labels at a folder with one annotation per track.");
         }
 

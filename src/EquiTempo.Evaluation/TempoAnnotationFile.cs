@@ -21,7 +21,7 @@ public sealed record TempoAnnotation(double Bpm, double? Bpm2 = null, double? Sa
 /// </list>
 /// A value of 0 BPM, or a JAMS tempo annotation without observations, is how data sets mark a track whose
 /// tempo could not be annotated (GiantSteps Tempo v2 does both): those give null, not an error. Anything
-/// else malformed is an <see cref="InvalidDataException"/> naming the file and, for text files, the line.
+/// else malformed is an <see cref="EquiTempoException"/> (<see cref="ErrorReason.InvalidData"/>) naming the file and, for text files, the line.
 /// </summary>
 public static class TempoAnnotationFile
 {
@@ -33,7 +33,7 @@ public static class TempoAnnotationFile
     /// <summary>The reference tempo in <paramref name="path"/>, or null when the file marks the track as having none.</summary>
     public static TempoAnnotation? Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: annotation file not found", path);
+        if (!File.Exists(path)) throw new EquiTempoException(ErrorReason.InvalidData, path, "annotation file not found");
         switch (Path.GetExtension(path).ToLowerInvariant())
         {
             case ".jams": return ReadJams(path);
@@ -71,32 +71,32 @@ public static class TempoAnnotationFile
     {
         var result = new List<DataLine>();
         int number = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in LabelFile.Lines(path))
         {
             number++;
             var trimmed = line.Trim();
             if (trimmed.Length == 0 || trimmed.StartsWith('#')) continue;
             result.Add(new DataLine(number, trimmed.Split(new[] { '\t', ' ', ',' }, StringSplitOptions.RemoveEmptyEntries)));
         }
-        if (result.Count == 0) throw new InvalidDataException($"{path}: empty annotation file");
+        if (result.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, path, "empty annotation file");
         return result;
     }
 
     private static TempoAnnotation? TempoValues(string path, List<DataLine> lines)
     {
         if (lines.Count > 1)
-            throw new InvalidDataException($"{path}:{lines[1].Number}: a tempo file holds one line (BPM, or T1 T2 ST1); beat times belong in .beats or .txt files");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{path}:{lines[1].Number}", "a tempo file holds one line (BPM, or T1 T2 ST1); beat times belong in .beats or .txt files");
         var (number, cells) = (lines[0].Number, lines[0].Cells);
         string where = $"{path}:{number}";
         if (cells.Length is not (1 or 3))
-            throw new InvalidDataException($"{where}: expected one tempo (BPM) or three values (T1 T2 ST1, the MIREX format), found {cells.Length}");
+            throw new EquiTempoException(ErrorReason.InvalidData, where, $"expected one tempo (BPM) or three values (T1 T2 ST1, the MIREX format), found {cells.Length}");
         var values = cells.Select(c => Number(c, where)).ToArray();
         for (int i = 0; i < Math.Min(2, values.Length); i++)
-            if (values[i] < 0) throw new InvalidDataException($"{where}: tempo '{cells[i]}' is negative");
+            if (values[i] < 0) throw new EquiTempoException(ErrorReason.InvalidData, where, $"tempo '{cells[i]}' is negative");
         if (values[0] == 0) return null;
         if (values.Length == 1) return new TempoAnnotation(values[0]);
         double salience1 = values[2];
-        if (salience1 is < 0 or > 1) throw new InvalidDataException($"{where}: salience '{cells[2]}' is not in [0, 1]");
+        if (salience1 is < 0 or > 1) throw new EquiTempoException(ErrorReason.InvalidData, where, $"salience '{cells[2]}' is not in [0, 1]");
         if (values[1] == 0) return new TempoAnnotation(values[0]);
         return MostSalientFirst(values[0], values[1], salience1);
     }
@@ -108,24 +108,24 @@ public static class TempoAnnotationFile
         {
             string where = $"{path}:{number}";
             double t = Number(cells[0], where);
-            if (t < 0) throw new InvalidDataException($"{where}: beat time '{cells[0]}' is negative");
+            if (t < 0) throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat time '{cells[0]}' is negative");
             if (times.Count > 0 && t <= times[^1])
-                throw new InvalidDataException($"{where}: beat time {cells[0]} is not after the previous one ({times[^1].ToString(CultureInfo.InvariantCulture)})");
+                throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat time {cells[0]} is not after the previous one ({times[^1].ToString(CultureInfo.InvariantCulture)})");
             times.Add(t);
         }
-        if (times.Count < 2) throw new InvalidDataException($"{path}: one beat time; a tempo needs at least two");
+        if (times.Count < 2) throw new EquiTempoException(ErrorReason.InvalidData, path, "one beat time; a tempo needs at least two");
         return new TempoAnnotation(TempoFromBeatTimes(times));
     }
 
     private static TempoAnnotation? ReadJams(string path)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(WithoutNonFiniteLiterals(File.ReadAllText(path))); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}:{(e.LineNumber ?? 0) + 1}: not valid JSON: {e.Message}", e); }
+        try { doc = JsonDocument.Parse(WithoutNonFiniteLiterals(LabelFile.Text(path))); }
+        catch (JsonException e) { throw new EquiTempoException(ErrorReason.InvalidData, $"{path}:{(e.LineNumber ?? 0) + 1}", "not valid JSON: " + e.Message, e); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("annotations", out var annotations) || annotations.ValueKind != JsonValueKind.Array)
-                throw new InvalidDataException($"{path}: not a JAMS file (no \"annotations\" list)");
+                throw new EquiTempoException(ErrorReason.InvalidData, path, "not a JAMS file (no \"annotations\" list)");
             var byNamespace = annotations.EnumerateArray().Select((a, i) => (a, i))
                 .Where(p => p.a.ValueKind == JsonValueKind.Object && p.a.TryGetProperty("namespace", out var ns) && ns.ValueKind == JsonValueKind.String)
                 .ToLookup(p => p.a.GetProperty("namespace").GetString()!, StringComparer.OrdinalIgnoreCase);
@@ -138,7 +138,7 @@ public static class TempoAnnotationFile
                                       Confidence: JamsNumber(path, o.Element, "confidence", o.Where, required: false), o.Where))
                         .ToList();
                     foreach (var o in observations)
-                        if (o.Value < 0) throw new InvalidDataException($"{path}: {o.Where}.value {o.Value.ToString(CultureInfo.InvariantCulture)} is negative");
+                        if (o.Value < 0) throw new EquiTempoException(ErrorReason.InvalidData, path, $"{o.Where}.value {o.Value.ToString(CultureInfo.InvariantCulture)} is negative");
                     var ranked = observations.Where(o => o.Value > 0).OrderByDescending(o => o.Confidence ?? double.NegativeInfinity).ToList();
                     if (ranked.Count == 0) continue;
                     if (ranked.Count == 1) return new TempoAnnotation(ranked[0].Value);
@@ -152,27 +152,27 @@ public static class TempoAnnotationFile
             {
                 var times = Observations(path, beatAnnotation, beatIndex).Select(o => JamsNumber(path, o.Element, "time", o.Where, required: true)!.Value).ToList();
                 try { return new TempoAnnotation(TempoFromBeatTimes(times)); }
-                catch (ArgumentException e) { throw new InvalidDataException($"{path}: annotations[{beatIndex}] (beat): {e.Message}", e); }
+                catch (ArgumentException e) { throw new EquiTempoException(ErrorReason.InvalidData, path, $"annotations[{beatIndex}] (beat): {e.Message}", e); }
             }
-            throw new InvalidDataException($"{path}: no annotation in the \"tempo\" or \"beat\" namespace");
+            throw new EquiTempoException(ErrorReason.InvalidData, path, "no annotation in the \"tempo\" or \"beat\" namespace");
         }
     }
 
     private static IEnumerable<(JsonElement Element, string Where)> Observations(string path, JsonElement annotation, int index)
     {
         if (!annotation.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
-            throw new InvalidDataException($"{path}: annotations[{index}].data is not a list of observations");
+            throw new EquiTempoException(ErrorReason.InvalidData, path, $"annotations[{index}].data is not a list of observations");
         return data.EnumerateArray().Select((o, k) => o.ValueKind == JsonValueKind.Object
             ? (o, $"annotations[{index}].data[{k}]")
-            : throw new InvalidDataException($"{path}: annotations[{index}].data[{k}] is not an observation object"));
+            : throw new EquiTempoException(ErrorReason.InvalidData, path, $"annotations[{index}].data[{k}] is not an observation object"));
     }
 
     private static double? JamsNumber(string path, JsonElement observation, string field, string where, bool required)
     {
         if (!observation.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null)
-            return required ? throw new InvalidDataException($"{path}: {where}.{field} is missing") : null;
+            return required ? throw new EquiTempoException(ErrorReason.InvalidData, path, $"{where}.{field} is missing") : null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out var d))
-            throw new InvalidDataException($"{path}: {where}.{field} is not a number: {v.GetRawText()}");
+            throw new EquiTempoException(ErrorReason.InvalidData, path, $"{where}.{field} is not a number: {v.GetRawText()}");
         return d;
     }
 
@@ -181,7 +181,7 @@ public static class TempoAnnotationFile
 
     private static double Number(string text, string where) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-            ? v : throw new InvalidDataException($"{where}: '{text}' is not a number");
+            ? v : throw new EquiTempoException(ErrorReason.InvalidData, where, $"'{text}' is not a number");
 
     /// <summary>
     /// JAMS files are written by Python's json module, which emits bare NaN and Infinity (JAMS uses NaN for

@@ -6,7 +6,7 @@ public static class TempoCurvePlot
     public static void Write(string pngPath, TempoEstimate estimate)
     {
         if (estimate.Curve is not { Count: > 0 } curve)
-            throw new ArgumentException($"{estimate.File ?? "<samples>"}: no local tempo curve to plot (estimate with localCurve: true)");
+            throw new EquiTempoException(ErrorReason.NoTempo, estimate.File, "no local tempo curve to plot (too short for one window, or estimated without localCurve: true)");
         var plt = new ScottPlot.Plot();
         var line = plt.Add.ScatterLine(curve.Select(p => p.TimeSeconds).ToArray(), curve.Select(p => p.Bpm).ToArray());
         line.LegendText = "local tempo";

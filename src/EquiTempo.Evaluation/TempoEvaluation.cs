@@ -40,7 +40,13 @@ public sealed record TrackOutcome(LabelledTrack Track)
 /// Scores over a group of tracks. A failed track counts as a miss in <see cref="Acc1"/> and <see cref="Acc2"/>
 /// (and scores 0 in the P-score), as in a paper's table, where every track of the data set counts.
 /// </summary>
+/// <param name="Kind">The group's name (a genre folder, "all", or the overall row).</param>
+/// <param name="Tracks">Tracks in the group, failed ones included.</param>
+/// <param name="Failed">Tracks whose estimate failed.</param>
+/// <param name="Acc1">Fraction of tracks within the tolerance of the reference tempo.</param>
+/// <param name="Acc2">Like <paramref name="Acc1"/>, also accepting ×2, ×3, ×½ and ×⅓ of the reference.</param>
 /// <param name="MeanPScore">Mean P-score over the <paramref name="PScoreTracks"/> tracks that have two reference tempi; null when none has.</param>
+/// <param name="PScoreTracks">How many tracks have two reference tempi.</param>
 public sealed record KindSummary(string Kind, int Tracks, int Failed, double Acc1, double Acc2, double? MeanPScore, int PScoreTracks);
 
 /// <summary>Reported after each track: how many are done, and the latest outcome.</summary>
@@ -115,13 +121,10 @@ public static class TempoEvaluation
     {
         TempoEstimate estimate;
         try { estimate = method.Estimate(track.Path, ct: ct); }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (EquiTempoException e)
         {
-            // Decoding and silence errors are expected on real data; anything else keeps its type, so a bug shows as one.
-            bool expected = e is Audio.AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException;
-            string message = expected ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            if (!message.StartsWith(track.Path, StringComparison.Ordinal)) message = $"{track.Path}: {message}";
-            return new TrackOutcome(track) { Error = message, PScore = track.HasTwoReferences ? 0 : null };
+            // Expected failures on real data (decoding, silence); anything else is a bug and propagates.
+            return new TrackOutcome(track) { Error = e.Subject is null ? $"{track.Path}: {e.Message}" : e.Message, PScore = track.HasTwoReferences ? 0 : null };
         }
         if (!(estimate.Bpm > 0) || !double.IsFinite(estimate.Bpm))
             return new TrackOutcome(track) { Error = $"{track.Path}: the method returned {estimate.Bpm} BPM", PScore = track.HasTwoReferences ? 0 : null };

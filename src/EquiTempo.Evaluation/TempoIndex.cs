@@ -14,9 +14,9 @@ public static class TempoIndex
 {
     public static List<LabelledTrack> Read(string indexPath, string? audioDirectory = null)
     {
-        if (!File.Exists(indexPath)) throw new FileNotFoundException($"{indexPath}: index file not found", indexPath);
-        var lines = File.ReadAllLines(indexPath);
-        if (lines.Length == 0) throw new InvalidDataException($"{indexPath}: empty index file");
+        if (!File.Exists(indexPath)) throw new EquiTempoException(ErrorReason.InvalidData, indexPath, "index file not found");
+        var lines = LabelFile.Lines(indexPath);
+        if (lines.Length == 0) throw new EquiTempoException(ErrorReason.InvalidData, indexPath, "empty index file");
         char sep = lines[0].Contains('\t') ? '\t' : ',';
         var header = Cells(lines[0], sep).Select(h => h.ToLowerInvariant()).ToArray();
         int pathCol = Array.FindIndex(header, h => h is "path" or "file" or "audio" or "filename" or "audio_path");
@@ -32,9 +32,9 @@ public static class TempoIndex
             firstDataLine = 0;
         }
         if (pathCol < 0 || bpmCol < 0)
-            throw new InvalidDataException($"{indexPath}:1: header must name a path column (path, file, audio) and a tempo column (bpm, tempo); found: {lines[0]}");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{indexPath}:1", $"header must name a path column (path, file, audio) and a tempo column (bpm, tempo); found: {lines[0]}");
         if ((bpm2Col < 0) != (salienceCol < 0))
-            throw new InvalidDataException($"{indexPath}:1: a second tempo needs both a bpm2 and a salience column; found: {lines[0]}");
+            throw new EquiTempoException(ErrorReason.InvalidData, $"{indexPath}:1", $"a second tempo needs both a bpm2 and a salience column; found: {lines[0]}");
         var baseDir = audioDirectory is null ? Path.GetDirectoryName(Path.GetFullPath(indexPath))! : Path.GetFullPath(audioDirectory);
         var list = new List<LabelledTrack>();
         for (int i = firstDataLine; i < lines.Length; i++)
@@ -44,10 +44,10 @@ public static class TempoIndex
             string where = $"{indexPath}:{i + 1}";
             var cells = Cells(line, sep);
             if (cells.Length <= Math.Max(pathCol, bpmCol))
-                throw new InvalidDataException($"{where}: expected at least {Math.Max(pathCol, bpmCol) + 1} columns, found {cells.Length}");
+                throw new EquiTempoException(ErrorReason.InvalidData, where, $"expected at least {Math.Max(pathCol, bpmCol) + 1} columns, found {cells.Length}");
             double bpm = PositiveTempo(cells[bpmCol], where);
             var p = cells[pathCol];
-            if (p.Length == 0) throw new InvalidDataException($"{where}: empty path");
+            if (p.Length == 0) throw new EquiTempoException(ErrorReason.InvalidData, where, "empty path");
             var full = Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(baseDir, p));
             var track = new LabelledTrack(full, bpm, kindCol >= 0 && kindCol < cells.Length && cells[kindCol].Length > 0 ? cells[kindCol] : "all");
             string bpm2Cell = bpm2Col >= 0 && bpm2Col < cells.Length ? cells[bpm2Col] : "";
@@ -55,7 +55,7 @@ public static class TempoIndex
             {
                 string salienceCell = salienceCol < cells.Length ? cells[salienceCol] : "";
                 if (!TryNumber(salienceCell, out var salience) || salience < 0 || salience > 1)
-                    throw new InvalidDataException($"{where}: salience '{salienceCell}' is not a number in [0, 1]");
+                    throw new EquiTempoException(ErrorReason.InvalidData, where, $"salience '{salienceCell}' is not a number in [0, 1]");
                 track = track with { Bpm2 = PositiveTempo(bpm2Cell, where), Salience = salience };
             }
             list.Add(track);
@@ -69,5 +69,5 @@ public static class TempoIndex
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
 
     private static double PositiveTempo(string text, string where) =>
-        TryNumber(text, out var bpm) && bpm > 0 ? bpm : throw new InvalidDataException($"{where}: tempo '{text}' is not a positive number");
+        TryNumber(text, out var bpm) && bpm > 0 ? bpm : throw new EquiTempoException(ErrorReason.InvalidData, where, $"tempo '{text}' is not a positive number");
 }

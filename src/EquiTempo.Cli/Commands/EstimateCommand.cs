@@ -25,6 +25,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             Paths.Length == 0 ? ValidationResult.Error("give at least one audio file or folder")
             : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv")
             : !TempoMethods.Names.Contains(Method.ToLowerInvariant()) ? ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}")
+            : Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase) && Model is not null ? ValidationResult.Error("--model: the dsp method uses no model file")
+            : Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase) && Hop is not null ? ValidationResult.Error("--hop: the dsp method has no chunk hop")
             : ValidationResult.Success();
     }
 
@@ -36,7 +38,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         {
             if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
             else if (File.Exists(p)) files.Add(p);
-            else errors.Add((p, "no such file or folder"));
+            else errors.Add((p, $"{p}: no such file or folder"));
         }
         using var estimator = TempoMethods.Create(s.Method, s.Model, new EstimatorConfig { HopSeconds = s.Hop });
         var results = new TempoEstimate?[files.Count];
@@ -49,8 +51,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                     results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
                     if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
                 }
-                catch (Exception e) when (e is AudioFormatException or NoTempoException or IOException or UnauthorizedAccessException or InvalidDataException or ArgumentException)
-                { errors.Add((files[i], e.Message)); }
+                catch (EquiTempoException e) // one file's failure; anything else is a bug and stops the run
+                { errors.Add((files[i], e.Subject is null ? $"{files[i]}: {e.Message}" : e.Message)); }
                 onFile?.Invoke();
             });
         }
@@ -92,8 +94,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                         AnsiConsole.MarkupLineInterpolated($"[grey]{r.File}: {string.Join("  ", r.Curve!.Select(p => $"{p.TimeSeconds:F0}s {p.Bpm:F0}"))}[/]");
                 break;
         }
-        foreach (var (f, m) in errors.OrderBy(e => e.Item1))
-            Console.Error.WriteLine($"error: {(m.StartsWith(f) ? m : $"{f}: {m}")}");
+        foreach (var (_, m) in errors.OrderBy(e => e.Item1))
+            ErrorReporting.WriteError(Console.Error, m);
         return errors.IsEmpty ? 0 : 1;
     }
 

@@ -33,6 +33,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
             if (!TempoMethods.Names.Contains(Method, StringComparer.OrdinalIgnoreCase))
                 return ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}");
+            if (Model is not null && Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (Model is not null && !File.Exists(Model)) return ValidationResult.Error($"--model {Model}: no such file");
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
             if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
@@ -49,8 +50,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         var tracks = s.MaxTracks is int max ? LabelledDataset.Sample(dataset.Tracks, max) : dataset.Tracks.ToList();
         if (tracks.Count == 0)
         {
-            Console.Error.WriteLine($"error: {s.Labels}: no labelled track to evaluate");
-            return 1;
+            throw new EquiTempoException(ErrorReason.InvalidData, s.Labels, "no labelled track to evaluate");
         }
         Directory.CreateDirectory(s.Out);
         using var method = TempoMethods.Create(s.Method, s.Model);
@@ -72,8 +72,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         AnsiConsole.MarkupLineInterpolated($"wrote {Path.Combine(s.Out, CsvName)}, {ReportName} and {ScatterName}");
         if (result.EvaluatedTracks == 0)
         {
-            Console.Error.WriteLine($"error: none of the {tracks.Count} track(s) could be evaluated");
-            return 1;
+            ErrorReporting.WriteError(Console.Error, $"none of the {tracks.Count} track(s) could be evaluated");
+            return ErrorReporting.InputFailed;
         }
         if (result.FailedTracks > 0)
             AnsiConsole.MarkupLineInterpolated($"[yellow]{result.FailedTracks} of {tracks.Count} track(s) failed and count as misses[/]");

@@ -16,7 +16,7 @@ public static class AudioDecoder
     };
 
     /// <summary>Sample rate, channels, duration and codec from the header/metadata where the format allows.</summary>
-    public static AudioInfo Probe(string path) => AudioSourceFactory.Probe(path);
+    public static AudioInfo Probe(string path, DecoderOptions? decoders = null) => AudioSourceFactory.Probe(path, decoders ?? DecoderOptions.FromEnvironment());
 
     /// <summary>
     /// Decodes to mono (mean of the channels) at <paramref name="targetSampleRate"/>. With an excerpt
@@ -24,7 +24,7 @@ public static class AudioDecoder
     /// seeks instead of decoding from the start where the format allows. An excerpt running past the end is
     /// shorter (empty if it starts past the end); a whole file without samples is an <see cref="AudioFormatException"/>.
     /// </summary>
-    public static AudioBuffer DecodeMono(string path, int targetSampleRate = DefaultSampleRate, double startSeconds = 0, double? durationSeconds = null, CancellationToken ct = default)
+    public static AudioBuffer DecodeMono(string path, int targetSampleRate = DefaultSampleRate, double startSeconds = 0, double? durationSeconds = null, CancellationToken ct = default, DecoderOptions? decoders = null)
     {
         ValidateRate(targetSampleRate);
         if (!double.IsFinite(startSeconds) || startSeconds < 0)
@@ -35,7 +35,7 @@ public static class AudioDecoder
 
         // Margin past the excerpt so the resampler sees real audio, not zeros, around the last output sample.
         double? decodeSeconds = durationSeconds + 0.05;
-        using var source = AudioSourceFactory.Open(path, startSeconds, decodeSeconds, ct);
+        using var source = AudioSourceFactory.Open(path, startSeconds, decodeSeconds, decoders ?? DecoderOptions.FromEnvironment(), ct);
         int rate = source.SampleRate;
         float[]? native;
         if (durationSeconds is null && startSeconds == 0 && SegmentedDecoder.SegmentsFor(source) is >= 2 and int segments)
@@ -69,7 +69,7 @@ public static class AudioDecoder
     /// (the last one may be shorter). Memory stays bounded by the block size; the file is opened when enumeration
     /// starts and closed (an ffmpeg child killed) when the enumerator is disposed.
     /// </summary>
-    public static IEnumerable<float[]> ReadBlocks(string path, double blockSeconds, int targetSampleRate = DefaultSampleRate, CancellationToken ct = default)
+    public static IEnumerable<float[]> ReadBlocks(string path, double blockSeconds, int targetSampleRate = DefaultSampleRate, CancellationToken ct = default, DecoderOptions? decoders = null)
     {
         ValidateRate(targetSampleRate);
         if (!double.IsFinite(blockSeconds) || blockSeconds <= 0)
@@ -79,12 +79,12 @@ public static class AudioDecoder
             throw new ArgumentOutOfRangeException(nameof(blockSeconds), blockSeconds, "Block is too long for one array.");
         // Check the file now so that a bad path fails at the call, not at some later enumeration.
         AudioFileInspector.Inspect(path);
-        return Blocks(path, Math.Max(1, (int)blockSamples), targetSampleRate, ct);
+        return Blocks(path, Math.Max(1, (int)blockSamples), targetSampleRate, decoders ?? DecoderOptions.FromEnvironment(), ct);
     }
 
-    private static IEnumerable<float[]> Blocks(string path, int blockSize, int targetSampleRate, CancellationToken ct)
+    private static IEnumerable<float[]> Blocks(string path, int blockSize, int targetSampleRate, DecoderOptions decoders, CancellationToken ct)
     {
-        using var reader = new MonoReader(AudioSourceFactory.Open(path, 0, null, ct), targetSampleRate, ct);
+        using var reader = new MonoReader(AudioSourceFactory.Open(path, 0, null, decoders, ct), targetSampleRate, ct);
         bool any = false;
         while (true)
         {

@@ -10,30 +10,26 @@ namespace EquiTempo.Audio;
 /// NVorbis 0.10.5 silently drops whole 1024-sample packets mid-stream (12 of the 41 Wesnoth soundtrack files lose
 /// 1–10 thousand samples, shifting everything after the drop) and NLayer 3.0.1 decodes about 1–2% of frames of
 /// high-quality VBR MP3s with errors up to 0.1 and keeps the encoder delay. ffmpeg is also faster on whole files.
-/// Set EQUITEMPO_AUDIO_DECODERS=managed to use the managed decoders even when ffmpeg is installed.
+/// Set EQUITEMPO_AUDIO_DECODERS=managed (<see cref="DecoderOptions.DecodersVariable"/>) to use the managed decoders
+/// even when ffmpeg is installed.
 /// </remarks>
 internal static class AudioSourceFactory
 {
-    public const string DecodersVariable = "EQUITEMPO_AUDIO_DECODERS";
-
-    /// <summary>Forces the managed Vorbis/MP3 decoders in the current async flow (tests of the managed path).</summary>
-    internal static readonly AsyncLocal<bool> ManagedOverride = new();
-
     private enum Route { Managed, Ffmpeg }
 
-    public static AudioSource Open(string path, double startSeconds, double? durationSeconds, CancellationToken ct) =>
-        Attempt(path, forProbe: false, (route, kind) => route == Route.Ffmpeg
-            ? FfmpegSource.Open(path, kind.FormatName, startSeconds, durationSeconds, ct)
-            : OpenManaged(path, kind, startSeconds));
+    public static AudioSource Open(string path, double startSeconds, double? durationSeconds, DecoderOptions options, CancellationToken ct) =>
+        Attempt(path, forProbe: false, options, (route, kind) => route == Route.Ffmpeg
+            ? FfmpegSource.Open(path, kind.FormatName, startSeconds, durationSeconds, options.SearchPath, ct)
+            : OpenManaged(path, kind, startSeconds, options.SearchPath));
 
     /// <remarks>
     /// Vorbis headers are read by NVorbis even when ffmpeg decodes: its length comes from the last page's granule
     /// position, exactly what ffmpeg decodes, and it is four times quicker than starting ffprobe. (NLayer's MP3
     /// duration is only an estimate without a Xing header, so MP3 follows the decoder choice.)
     /// </remarks>
-    public static AudioInfo Probe(string path) =>
-        Attempt(path, forProbe: true, (route, kind) => route == Route.Ffmpeg
-            ? FfprobeProber.Probe(path, kind.FormatName)
+    public static AudioInfo Probe(string path, DecoderOptions options) =>
+        Attempt(path, forProbe: true, options, (route, kind) => route == Route.Ffmpeg
+            ? FfprobeProber.Probe(path, kind.FormatName, options.SearchPath)
             : kind.Decoder switch
             {
                 DecoderKind.Wav => WavSource.Probe(path),
@@ -41,21 +37,18 @@ internal static class AudioSourceFactory
                 _ => Mp3Source.Probe(path),
             });
 
-    private static bool PreferManaged =>
-        ManagedOverride.Value || string.Equals(Environment.GetEnvironmentVariable(DecodersVariable), "managed", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Runs <paramref name="open"/> along the routes that can handle the file, best first.</summary>
-    private static T Attempt<T>(string path, bool forProbe, Func<Route, FileKind, T> open)
+    private static T Attempt<T>(string path, bool forProbe, DecoderOptions options, Func<Route, FileKind, T> open)
     {
         var kind = AudioFileInspector.Inspect(path);
-        bool hasFfmpeg = ExternalToolLocator.Find("ffmpeg") is not null;
+        bool hasFfmpeg = ExternalToolLocator.Find("ffmpeg", options.SearchPath) is not null;
         Route[] routes = kind.Decoder switch
         {
             DecoderKind.Ffmpeg => [Route.Ffmpeg], // which reports a missing ffmpeg itself
             DecoderKind.Wav => hasFfmpeg ? [Route.Managed, Route.Ffmpeg] : [Route.Managed],
             DecoderKind.Vorbis when forProbe && hasFfmpeg => [Route.Managed, Route.Ffmpeg],
             _ when !hasFfmpeg => [Route.Managed],
-            _ => PreferManaged ? [Route.Managed, Route.Ffmpeg] : [Route.Ffmpeg, Route.Managed],
+            _ => options.PreferManaged ? [Route.Managed, Route.Ffmpeg] : [Route.Ffmpeg, Route.Managed],
         };
         AudioFormatException? firstError = null;
         foreach (var route in routes)
@@ -75,7 +68,7 @@ internal static class AudioSourceFactory
         throw firstError!;
     }
 
-    private static AudioSource OpenManaged(string path, FileKind kind, double startSeconds)
+    private static AudioSource OpenManaged(string path, FileKind kind, double startSeconds, string? searchPath)
     {
         string? unsupported = null;
         AudioSource? source = kind.Decoder switch
@@ -86,7 +79,7 @@ internal static class AudioSourceFactory
             _ => throw new InvalidOperationException($"No managed decoder for {kind.FormatName}."),
         };
         if (source is null) // a WAV encoding only ffmpeg can decode; the ffmpeg route comes next if it exists
-            throw new AudioFormatException(path, ExternalToolLocator.Find("ffmpeg") is null
+            throw new AudioFormatException(path, ExternalToolLocator.Find("ffmpeg", searchPath) is null
                 ? $"format wav ({unsupported}) needs ffmpeg (Debian package `ffmpeg`), {ExternalToolLocator.MissingAdvice}"
                 : $"{unsupported}");
         try

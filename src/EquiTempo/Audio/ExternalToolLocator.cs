@@ -3,17 +3,12 @@ namespace EquiTempo.Audio;
 /// <summary>Finds external programs (ffmpeg, ffprobe, fluidsynth) on the PATH (looked up on each use, so installing ffmpeg needs no restart).</summary>
 public static class ExternalToolLocator
 {
-    /// <summary>
-    /// Replaces the PATH value for lookups in the current async flow only, so a test can simulate a
-    /// machine without ffmpeg without disturbing tests running in parallel.
-    /// </summary>
-    internal static readonly AsyncLocal<string?> SearchPathOverride = new();
-
     internal const string MissingAdvice = "which is not on the PATH";
 
-    public static string? Find(string tool)
+    /// <summary>The path of <paramref name="tool"/> in the folders of <paramref name="searchPath"/> (PATH format; null: the process's PATH), or null.</summary>
+    public static string? Find(string tool, string? searchPath = null)
     {
-        string? searchPath = SearchPathOverride.Value ?? Environment.GetEnvironmentVariable("PATH");
+        searchPath ??= Environment.GetEnvironmentVariable("PATH");
         if (string.IsNullOrEmpty(searchPath)) return null;
         string[] names = OperatingSystem.IsWindows() ? [tool + ".exe", tool] : [tool];
         foreach (string dir in searchPath.Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
@@ -28,6 +23,6 @@ public static class ExternalToolLocator
     }
 
     /// <summary>The path of <paramref name="tool"/>, or an <see cref="AudioFormatException"/> saying how to get it.</summary>
-    public static string Require(string tool, string path, string format) =>
-        Find(tool) ?? throw new AudioFormatException(path, $"format {format} needs {tool} (Debian package `ffmpeg`), {MissingAdvice}");
+    public static string Require(string tool, string path, string format, string? searchPath = null) =>
+        Find(tool, searchPath) ?? throw new AudioFormatException(path, $"format {format} needs {tool} (Debian package `ffmpeg`), {MissingAdvice}");
 }

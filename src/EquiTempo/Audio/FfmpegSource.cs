@@ -35,9 +35,9 @@ internal sealed class FfmpegSource : AudioSource
     public override string Format => _formatName;
 
     /// <summary>Starts ffmpeg on the file; <paramref name="formatName"/> ("opus", "flac", ...) is for messages.</summary>
-    public static FfmpegSource Open(string path, string formatName, double startSeconds, double? durationSeconds, CancellationToken ct)
+    public static FfmpegSource Open(string path, string formatName, double startSeconds, double? durationSeconds, string? searchPath, CancellationToken ct)
     {
-        string ffmpeg = ExternalToolLocator.Require("ffmpeg", path, formatName);
+        string ffmpeg = ExternalToolLocator.Require("ffmpeg", path, formatName, searchPath);
         // ffmpeg's input seek lands on the right sample, but the first MP3 frames after it decode without their
         // bit reservoir (garbage for a frame or two). Seeking a little earlier and discarding that lead-in keeps
         // excerpts identical to the same stretch of a whole-file decode.

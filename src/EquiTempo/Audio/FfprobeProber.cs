@@ -9,9 +9,9 @@ internal static class FfprobeProber
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    public static AudioInfo Probe(string path, string formatName)
+    public static AudioInfo Probe(string path, string formatName, string? searchPath)
     {
-        string ffprobe = ExternalToolLocator.Require("ffprobe", path, formatName);
+        string ffprobe = ExternalToolLocator.Require("ffprobe", path, formatName, searchPath);
         string[] args =
         [
             "-v", "error", "-select_streams", "a:0",

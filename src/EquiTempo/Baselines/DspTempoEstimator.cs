@@ -1,5 +1,4 @@
 using EquiTempo.Audio;
-using EquiTempo.Inference;
 
 namespace EquiTempo.Baselines;
 

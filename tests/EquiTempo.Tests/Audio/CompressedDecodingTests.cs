@@ -35,10 +35,7 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         foreach (string path in new[] { files.Ogg, files.Mp3 })
         {
             var viaFfmpeg = AudioDecoder.DecodeMono(path).Samples;
-            AudioSourceFactory.ManagedOverride.Value = true;
-            float[] managed;
-            try { managed = AudioDecoder.DecodeMono(path).Samples; }
-            finally { AudioSourceFactory.ManagedOverride.Value = false; }
+            float[] managed = AudioDecoder.DecodeMono(path, decoders: new DecoderOptions(PreferManaged: true)).Samples;
             // NLayer keeps the 1105-sample LAME encoder delay that ffmpeg trims.
             int delay = path == files.Mp3 ? 1105 : 0;
             var (lag, error) = Align(managed, viaFfmpeg.AsSpan(22050, 8192).ToArray(), 22050 + delay, 2000);
@@ -102,24 +99,17 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
     [InlineData("mp3", true, 0)]
     public void ExcerptMatchesTheSameStretchOfTheWholeFile(string name, bool managed, int allowedLag)
     {
-        AudioSourceFactory.ManagedOverride.Value = managed;
-        try
+        var decoders = new DecoderOptions(PreferManaged: managed);
+        string path = Pick(name);
+        var whole = AudioDecoder.DecodeMono(path, decoders: decoders).Samples;
+        foreach (double start in new[] { 0.3, 1.5, 2.25 })
         {
-            string path = Pick(name);
-            var whole = AudioDecoder.DecodeMono(path).Samples;
-            foreach (double start in new[] { 0.3, 1.5, 2.25 })
-            {
-                var part = AudioDecoder.DecodeMono(path, 44100, startSeconds: start, durationSeconds: 1.0).Samples;
-                Assert.Equal(44100, part.Length);
-                var (lag, error) = Align(whole, part, (int)Math.Round(start * 44100), 2000);
-                output.WriteLine($"{name} ({(managed ? "managed" : "ffmpeg")}) from {start} s: lag {lag}, relative error {error:G3}");
-                Assert.InRange(Math.Abs(lag), 0, Math.Max(allowedLag, 1)); // ffmpeg rounds half-sample positions up
-                Assert.True(error < 0.01, $"relative error {error}");
-            }
-        }
-        finally
-        {
-            AudioSourceFactory.ManagedOverride.Value = false;
+            var part = AudioDecoder.DecodeMono(path, 44100, startSeconds: start, durationSeconds: 1.0, decoders: decoders).Samples;
+            Assert.Equal(44100, part.Length);
+            var (lag, error) = Align(whole, part, (int)Math.Round(start * 44100), 2000);
+            output.WriteLine($"{name} ({(managed ? "managed" : "ffmpeg")}) from {start} s: lag {lag}, relative error {error:G3}");
+            Assert.InRange(Math.Abs(lag), 0, Math.Max(allowedLag, 1)); // ffmpeg rounds half-sample positions up
+            Assert.True(error < 0.01, $"relative error {error}");
         }
     }
 
@@ -230,42 +220,28 @@ public class CompressedDecodingTests(CompressedAudioFixture files, ITestOutputHe
         string wav = dir.File("ok.wav");
         WavWriter.WriteMono16(wav, Sine(440, 8000, 0.1), 8000);
 
-        ExternalToolLocator.SearchPathOverride.Value = dir.Path; // no ffmpeg in there
-        try
+        var noFfmpeg = new DecoderOptions(SearchPath: dir.Path); // no ffmpeg in there
+        foreach (var call in new Action[] { () => AudioDecoder.DecodeMono(flac, decoders: noFfmpeg), () => AudioDecoder.Probe(flac, noFfmpeg), () => AudioDecoder.ReadBlocks(flac, 1, decoders: noFfmpeg).ToList() })
         {
-            foreach (var call in new Action[] { () => AudioDecoder.DecodeMono(flac), () => AudioDecoder.Probe(flac), () => AudioDecoder.ReadBlocks(flac, 1).ToList() })
-            {
-                var e = Assert.Throws<AudioFormatException>(call);
-                output.WriteLine(e.Message);
-                Assert.Equal(flac, e.FilePath);
-                Assert.Contains("format flac needs ff", e.Message);
-                Assert.Contains("(Debian package `ffmpeg`), which is not on the PATH", e.Message);
-            }
-            // Managed formats do not need it.
-            Assert.Equal(800, AudioDecoder.DecodeMono(wav, 8000).Samples.Length);
+            var e = Assert.Throws<AudioFormatException>(call);
+            output.WriteLine(e.Message);
+            Assert.Equal(flac, e.FilePath);
+            Assert.Contains("format flac needs ff", e.Message);
+            Assert.Contains("(Debian package `ffmpeg`), which is not on the PATH", e.Message);
         }
-        finally
-        {
-            ExternalToolLocator.SearchPathOverride.Value = null;
-        }
+        // Managed formats do not need it.
+        Assert.Equal(800, AudioDecoder.DecodeMono(wav, 8000, decoders: noFfmpeg).Samples.Length);
     }
 
     [FfmpegFact]
     public void ManagedFormatsWorkWithoutFfmpeg()
     {
         using var dir = new TempDir();
-        ExternalToolLocator.SearchPathOverride.Value = dir.Path;
-        try
-        {
-            Assert.Equal(CompressedAudioFixture.Seconds, AudioDecoder.DecodeMono(files.Ogg).DurationSeconds, 2);
-            Assert.InRange(AudioDecoder.DecodeMono(files.Mp3).DurationSeconds, CompressedAudioFixture.Seconds, CompressedAudioFixture.Seconds + 0.1);
-            Assert.Equal("vorbis", AudioDecoder.Probe(files.Ogg).Format);
-            Assert.Contains("needs ffmpeg", Assert.Throws<AudioFormatException>(() => AudioDecoder.DecodeMono(files.Opus)).Message);
-        }
-        finally
-        {
-            ExternalToolLocator.SearchPathOverride.Value = null;
-        }
+        var noFfmpeg = new DecoderOptions(SearchPath: dir.Path);
+        Assert.Equal(CompressedAudioFixture.Seconds, AudioDecoder.DecodeMono(files.Ogg, decoders: noFfmpeg).DurationSeconds, 2);
+        Assert.InRange(AudioDecoder.DecodeMono(files.Mp3, decoders: noFfmpeg).DurationSeconds, CompressedAudioFixture.Seconds, CompressedAudioFixture.Seconds + 0.1);
+        Assert.Equal("vorbis", AudioDecoder.Probe(files.Ogg, noFfmpeg).Format);
+        Assert.Contains("needs ffmpeg", Assert.Throws<AudioFormatException>(() => AudioDecoder.DecodeMono(files.Opus, decoders: noFfmpeg)).Message);
     }
 }
 

@@ -10,7 +10,7 @@ namespace EquiTempo.Tests.Cli;
 
 /// <summary>The `equitempo` program as a user runs it: exit codes, output formats, error lines.</summary>
 [Collection(LibTorchRngCollection.Name)]
-public class CliTests : IDisposable
+public partial class CliTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-cli-{Guid.NewGuid():N}");
     public CliTests() => Directory.CreateDirectory(_dir);

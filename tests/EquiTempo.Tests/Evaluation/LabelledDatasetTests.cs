@@ -77,7 +77,7 @@ public class LabelledDatasetTests : IDisposable
         Put("gs/audio/1030011.LOFI.mp3");
         var bpm = Put("gs/annotations_v2/tempo/1030011.LOFI.bpm", "127");
         var jams = Put("gs/annotations_v2/jams/1030011.LOFI.jams", """{"annotations": [{"namespace": "tempo", "data": [{"time": 0, "value": 127, "confidence": 1}]}]}""");
-        var e = Assert.Throws<InvalidDataException>(() => LabelledDataset.Load(Path.Combine(_dir, "gs", "annotations_v2"), Path.Combine(_dir, "gs", "audio")));
+        var e = Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(Path.Combine(_dir, "gs", "annotations_v2"), Path.Combine(_dir, "gs", "audio")));
         Assert.Contains(bpm, e.Message);
         Assert.Contains(jams, e.Message);
         Assert.Single(LabelledDataset.Load(Path.Combine(_dir, "gs", "annotations_v2", "jams"), Path.Combine(_dir, "gs", "audio")).Tracks);
@@ -103,7 +103,7 @@ public class LabelledDatasetTests : IDisposable
     {
         Put("set/x.wav");
         var bad = Put("set/x.beats", "0.5 1\n1.0 2\noops 3\n");
-        Assert.Contains($"{bad}:3:", Assert.Throws<InvalidDataException>(() => LabelledDataset.Load(Path.Combine(_dir, "set"))).Message);
+        Assert.Contains($"{bad}:3:", Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(Path.Combine(_dir, "set"))).Message);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class LabelledDatasetTests : IDisposable
     {
         Put("audio/song.wav");
         Put("ann/other.bpm", "120");
-        var e = Assert.Throws<InvalidDataException>(() => LabelledDataset.Load(Path.Combine(_dir, "ann"), Path.Combine(_dir, "audio")));
+        var e = Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(Path.Combine(_dir, "ann"), Path.Combine(_dir, "audio")));
         Assert.Contains("1 annotation files, e.g. other.bpm", e.Message);
         Assert.Contains("1 audio files, e.g. song.wav", e.Message);
     }
@@ -120,12 +120,12 @@ public class LabelledDatasetTests : IDisposable
     public void MissingPaths_AreErrorsNamingThem()
     {
         var nowhere = Path.Combine(_dir, "nowhere");
-        Assert.Contains(nowhere, Assert.Throws<FileNotFoundException>(() => LabelledDataset.Load(nowhere)).Message);
+        Assert.Contains(nowhere, Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(nowhere)).Message);
         Put("ann/a.bpm", "120");
-        Assert.Contains(nowhere, Assert.Throws<DirectoryNotFoundException>(() => LabelledDataset.Load(Path.Combine(_dir, "ann"), nowhere)).Message);
+        Assert.Contains(nowhere, Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(Path.Combine(_dir, "ann"), nowhere)).Message);
         var empty = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(empty);
-        Assert.Contains("no annotation files", Assert.Throws<InvalidDataException>(() => LabelledDataset.Load(empty)).Message);
+        Assert.Contains("no annotation files", Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(empty)).Message);
     }
 
     [Fact]

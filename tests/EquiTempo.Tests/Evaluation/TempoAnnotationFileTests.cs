@@ -52,7 +52,7 @@ public class TempoAnnotationFileTests : IDisposable
     public void MalformedTempoOrBeatFile_NamesFileAndLine(string name, string text, int line, string problem)
     {
         var p = Write(name, text);
-        var e = Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(p));
+        var e = Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(p));
         Assert.Contains($"{p}:{line}:", e.Message);
         Assert.Contains(problem, e.Message);
     }
@@ -61,7 +61,7 @@ public class TempoAnnotationFileTests : IDisposable
     public void EmptyFile_IsAnErrorNamingIt()
     {
         var p = Write("empty.bpm", "\n\n");
-        Assert.Contains(p, Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(p)).Message);
+        Assert.Contains(p, Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(p)).Message);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class TempoAnnotationFileTests : IDisposable
     public void BeatFile_WithOneBeat_IsAnError()
     {
         var p = Write("one.beats", "0.5 1\n");
-        Assert.Contains("at least two", Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(p)).Message);
+        Assert.Contains("at least two", Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(p)).Message);
     }
 
     private const string GiantStepsV2 = """
@@ -135,12 +135,12 @@ public class TempoAnnotationFileTests : IDisposable
     public void MalformedJams_NamesTheFile_AndTheLineOrField()
     {
         var broken = Write("broken.jams", "{\n  \"annotations\": [\n    { \"namespace\": \"tempo\", \"data\": [ }\n  ]\n}");
-        Assert.Contains($"{broken}:3:", Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(broken)).Message);
+        Assert.Contains($"{broken}:3:", Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(broken)).Message);
         var text = Write("text.jams", """{"annotations": [{"namespace": "tempo", "data": [{"time": 0, "value": "fast"}]}]}""");
-        var e = Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(text));
+        var e = Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(text));
         Assert.Contains(text, e.Message);
         Assert.Contains("annotations[0].data[0].value", e.Message);
         var other = Write("chords.jams", """{"annotations": [{"namespace": "chord", "data": []}]}""");
-        Assert.Contains("no annotation in the \"tempo\"", Assert.Throws<InvalidDataException>(() => TempoAnnotationFile.Read(other)).Message);
+        Assert.Contains("no annotation in the \"tempo\"", Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.Read(other)).Message);
     }
 }

@@ -114,10 +114,10 @@ public class TempoIndexTests : IDisposable
     {
         var p = Path.Combine(_dir, "bad.tsv");
         File.WriteAllText(p, "path\tbpm\na.wav\t120\nb.wav\tfast\n");
-        var e = Assert.Throws<InvalidDataException>(() => TempoIndex.Read(p));
+        var e = Assert.Throws<EquiTempoException>(() => TempoIndex.Read(p));
         Assert.Contains($"{p}:3", e.Message);
         File.WriteAllText(p, "name\tspeed\na.wav\t120\n");
-        Assert.Contains($"{p}:1", Assert.Throws<InvalidDataException>(() => TempoIndex.Read(p)).Message);
+        Assert.Contains($"{p}:1", Assert.Throws<EquiTempoException>(() => TempoIndex.Read(p)).Message);
     }
 
     [Fact]
@@ -151,6 +151,6 @@ public class TempoIndexTests : IDisposable
         Assert.True(t[0].HasTwoReferences);
         Assert.False(t[1].HasTwoReferences);
         File.WriteAllText(p, "path\tbpm\tbpm2\tsalience\na.wav\t127\t139\t1.5\n");
-        Assert.Contains($"{p}:2", Assert.Throws<InvalidDataException>(() => TempoIndex.Read(p)).Message);
+        Assert.Contains($"{p}:2", Assert.Throws<EquiTempoException>(() => TempoIndex.Read(p)).Message);
     }
 }
