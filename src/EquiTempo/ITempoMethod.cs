@@ -1,7 +1,7 @@
 namespace EquiTempo;
 
 /// <summary>
-/// A way of estimating tempo from audio: the trained model (<see cref="TempoEstimator"/>) or a baseline.
+/// A way of estimating tempo from audio: the trained model (<c>EquiTempo.Inference.TempoEstimator</c>) or a baseline.
 /// The evaluation harness and the CLI take any of them, so every method is measured by the same code.
 /// Implementations are thread-safe; files that cannot be decoded raise <c>AudioFormatException</c> and
 /// silent ones <see cref="NoTempoException"/>, both naming the file.

@@ -17,13 +17,13 @@ public static class TempoMethods
         {
             "model" => TempoEstimator.Load(modelPath, config),
             DspTempoEstimator.MethodName => CreateDsp(modelPath, config),
-            _ => throw new ArgumentException($"unknown method '{method}' (known: {string.Join(", ", Names)})"),
+            _ => throw EquiTempoException.InvalidSetting("method", $"unknown method '{method}' (known: {string.Join(", ", Names)})"),
         };
 
     private static DspTempoEstimator CreateDsp(string? modelPath, EstimatorConfig? config)
     {
-        if (modelPath is not null) throw new ArgumentException($"method '{DspTempoEstimator.MethodName}' uses no model file (given: {modelPath})");
-        if (config?.HopSeconds is not null) throw new ArgumentException($"method '{DspTempoEstimator.MethodName}' has no chunk hop: it reads every onset frame");
+        if (modelPath is not null) throw EquiTempoException.InvalidSetting("model", $"method '{DspTempoEstimator.MethodName}' uses no model file (given: {modelPath})");
+        if (config?.HopSeconds is not null) throw EquiTempoException.InvalidSetting("hop", $"method '{DspTempoEstimator.MethodName}' has no chunk hop: it reads every onset frame");
         var defaults = new DspTempoConfig();
         return new DspTempoEstimator(config is null ? defaults : defaults with
         {

@@ -75,6 +75,7 @@ public sealed class TempoModel : IDisposable
     /// <summary>The front end this model was trained with (its input and spectral settings).</summary>
     public LogMelFrontEnd CreateFrontEnd() => new(Metadata.Input, Metadata.FrontEnd);
 
+    /// <param name="path">Where to write; the file appears whole or not at all.</param>
     /// <param name="halfPrecision">Store float tensors as IEEE half (kind 2): half the size, for shipping.
     /// Loading always yields float32; the estimate changes by far less than the 4 % tolerance (tested).</param>
     public void Save(string path, bool halfPrecision = false)
