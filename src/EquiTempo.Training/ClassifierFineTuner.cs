@@ -47,30 +47,25 @@ public sealed class ClassifierFineTuner
         Action<string>? log = null, CancellationToken ct = default)
     {
         log ??= _ => { };
-        if (_cfg.Freeze && startModel is null) throw new ArgumentException("--freeze needs a trained model to start from (a frozen fresh network learns nothing)");
+        _cfg.Validated();
+        if (_cfg.Freeze && startModel is null)
+            throw EquiTempoException.InvalidSetting(nameof(FineTuneConfig.Freeze), "a frozen backbone needs a trained model to start from (a frozen fresh network learns nothing)");
         var run = new RunFolder(outDir);
         // MaxValue, not ∞: the state is JSON.
         var state = run.StartOrResume(resume, new RunState(0, 0, -1, 0, double.MaxValue, 0), "fine-tuning run");
 
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
+        _cfg.Validated(model.Metadata.Input.HopLength);
         int sr = model.Metadata.Input.SampleRate;
         _excerpt = _cfg.TrainingExcerptSamples ?? model.Metadata.Input.ChunkSamples;
         int classes = model.Metadata.Network.TempoClasses;
         var cache = new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, sr);
 
         // Decode once into the cache; a track that fails is reported and left out.
-        var lengths = new long[tracks.Count];
-        var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
-        Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
-        {
-            try { lengths[i] = cache.Ensure(tracks[i].Path, ct); }
-            catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException) { skipped.Add(e.Message); }
-        });
-        var usable = Enumerable.Range(0, tracks.Count).Where(i => lengths[i] > 0)
-            .Select(i => (Track: tracks[i], File: new CorpusFile(tracks[i].Path, (double)lengths[i] / sr))).ToList();
-        foreach (var s in skipped.OrderBy(s => s)) log($"skipped {s}");
-        if (usable.Count == 0) throw new InvalidOperationException("no labelled track could be decoded");
+        var (usable, skipped) = AudioCorpus.DecodeLabelled(tracks, cache, ct);
+        foreach (var s in skipped) log($"skipped {s}");
+        if (usable.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no labelled track could be decoded");
         var byPath = usable.GroupBy(u => u.File.Path).ToDictionary(g => g.Key, g => g.First().Track);
         var (trainFiles, valFiles) = AudioCorpus.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
@@ -122,7 +117,7 @@ public sealed class ClassifierFineTuner
                 stepLog.Append($"{ep},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
                 progress?.Report(new TrainingProgress(ep, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
             }, ct);
-            if (steps == 0) throw new InvalidOperationException("no training batch could be built");
+            if (steps == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no training batch could be built");
 
             model.Network.eval();
             var (valLoss, acc1, acc2) = Validate(step, valSet);
@@ -163,7 +158,7 @@ public sealed class ClassifierFineTuner
         }
         foreach (var b in valSet) b.Inputs.Dispose();
         return new FineTuneResult(run.ModelPath, epoch, state.BestEpoch, state.BestAcc1, state.BestAcc2, state.BestLoss,
-            skipped.OrderBy(s => s).ToList(), train.Count, val.Count, runWatch.Elapsed, stoppedEarly);
+            skipped, train.Count, val.Count, runWatch.Elapsed, stoppedEarly);
     }
 
     /// <summary>A training example: a random excerpt stretched by a random α, labelled round(BPM × α).</summary>

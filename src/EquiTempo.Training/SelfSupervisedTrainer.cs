@@ -7,7 +7,6 @@ using EquiTempo.Model;
 using EquiTempo.Training.Corpus;
 using TorchSharp;
 using static TorchSharp.torch;
-using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Training;
 
@@ -53,6 +52,7 @@ public sealed class SelfSupervisedTrainer
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
     {
         log ??= _ => { };
+        _cfg.Validated();
         if (_cfg.LibTorchThreads is int th) set_num_threads(th);
         var run = new RunFolder(outDir);
         var state = run.StartOrResume(resume, new RunState(0, null, _cfg.Seed), "training run");
@@ -69,7 +69,7 @@ public sealed class SelfSupervisedTrainer
             if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
         });
         foreach (var s in skipped) log($"skipped {s}");
-        if (files.Count == 0) throw new InvalidOperationException("no usable audio files found in the given inputs");
+        if (files.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no usable audio files found in the given inputs");
         var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
         File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
         File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
@@ -124,7 +124,7 @@ public sealed class SelfSupervisedTrainer
                 stepLog.Append($"{ep},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
                 progress?.Report(new TrainingProgress(ep, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
             }, ct);
-            if (steps == 0) throw new InvalidOperationException("no training batch could be built (all files failed to decode?)");
+            if (steps == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no training batch could be built (all files failed to decode?)");
 
             double? valLoss = null;
             if (valPairs.Count > 0)

@@ -45,4 +45,49 @@ public sealed record TrainingConfig
     public string? DecodeCacheDirectory { get; init; }
     /// <summary>Start from this model's weights instead of a fresh network (e.g. one pre-trained on rendered rhythms).</summary>
     public string? InitFrom { get; init; }
+
+    /// <summary>This config, or an <see cref="EquiTempoException"/> (reason InvalidSetting) naming the first setting out of range.</summary>
+    public TrainingConfig Validated()
+    {
+        SettingChecks.AtLeast(nameof(Epochs), Epochs, 1);
+        SettingChecks.AtLeast(nameof(BatchPairs), BatchPairs, 1);
+        SettingChecks.AtLeast(nameof(MicroBatchPairs), MicroBatchPairs, 1);
+        SettingChecks.AtLeast(nameof(ExcerptsPerFile), ExcerptsPerFile, 1);
+        SettingChecks.AtLeast(nameof(PrefetchBatches), PrefetchBatches, 1);
+        SettingChecks.AtLeast(nameof(MaxStepsPerEpoch), MaxStepsPerEpoch, 0);
+        SettingChecks.AtLeast(nameof(EndMarginSamples), EndMarginSamples, 0);
+        SettingChecks.Positive(nameof(LearningRate), LearningRate);
+        SettingChecks.Fraction(nameof(ValidationFraction), ValidationFraction);
+        SettingChecks.Rates(nameof(MinRate), MinRate, nameof(MaxRate), MaxRate);
+        if (!double.IsFinite(MinFileSeconds) || MinFileSeconds < 0)
+            throw EquiTempoException.InvalidSetting(nameof(MinFileSeconds), $"must be a finite number ≥ 0 (got {MinFileSeconds})");
+        if (LibTorchThreads is int t) SettingChecks.AtLeast(nameof(LibTorchThreads), t, 1);
+        return this;
+    }
+}
+
+/// <summary>The range checks the training configs share; each failure names the setting.</summary>
+internal static class SettingChecks
+{
+    public static void AtLeast(string setting, int value, int min)
+    {
+        if (value < min) throw EquiTempoException.InvalidSetting(setting, $"must be at least {min} (got {value})");
+    }
+
+    public static void Positive(string setting, double value)
+    {
+        if (!double.IsFinite(value) || value <= 0) throw EquiTempoException.InvalidSetting(setting, $"must be a finite number > 0 (got {value})");
+    }
+
+    public static void Fraction(string setting, double value)
+    {
+        if (!(value >= 0 && value < 1)) throw EquiTempoException.InvalidSetting(setting, $"must be in [0, 1) (got {value})");
+    }
+
+    public static void Rates(string minName, double min, string maxName, double max)
+    {
+        Positive(minName, min);
+        Positive(maxName, max);
+        if (min > max) throw EquiTempoException.InvalidSetting(minName, $"must not exceed {maxName} (got {min} > {max})");
+    }
 }
