@@ -73,7 +73,6 @@ public sealed class ClassifierFineTuner
         using var objective = new TempoClassObjective(model, _cfg, train, val, cache, frontEnd, startModel, labelSource);
         var start = new LoopState(state.CompletedEpochs, state.BestEpoch, state.BestLoss == double.MaxValue ? null : state.BestLoss,
             new[] { state.BestAcc1, state.BestAcc2 }, state.EpochsSinceBest);
-        // MaxValue, not ∞: the state is JSON.
         var outcome = TrainingLoop.Run(objective, model, outDir, start,
             s => new RunState(s.CompletedEpochs, s.BestEpoch, s.BestMetrics[0], s.BestMetrics[1], s.BestLoss ?? double.MaxValue, s.EpochsSinceBest),
             new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, _cfg.Patience, "EquiTempo fine-tuning", "cross-entropy"),
@@ -82,6 +81,4 @@ public sealed class ClassifierFineTuner
         return new FineTuneResult(run.ModelPath, outcome.LastEpoch, best.BestEpoch, best.BestMetrics[0], best.BestMetrics[1], best.BestLoss ?? double.MaxValue,
             skipped, train.Count, val.Count, outcome.Elapsed, outcome.StoppedEarly);
     }
-
-    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }

@@ -51,17 +51,10 @@ public sealed record FineTuneConfig
     /// <param name="hopSamples">The model's hop: a training excerpt must span at least 16 hops.</param>
     public FineTuneConfig Validated(int? hopSamples = null)
     {
-        SettingChecks.AtLeast(nameof(Epochs), Epochs, 1);
-        SettingChecks.AtLeast(nameof(BatchSize), BatchSize, 1);
-        SettingChecks.AtLeast(nameof(MicroBatch), MicroBatch, 1);
+        SettingChecks.Common(Epochs, (nameof(BatchSize), BatchSize), (nameof(MicroBatch), MicroBatch), (nameof(ExcerptsPerTrack), ExcerptsPerTrack),
+            PrefetchBatches, MaxStepsPerEpoch, LearningRate, ValidationFraction, MinRate, MaxRate);
         SettingChecks.AtLeast(nameof(Patience), Patience, 0);
-        SettingChecks.AtLeast(nameof(ExcerptsPerTrack), ExcerptsPerTrack, 1);
         SettingChecks.AtLeast(nameof(ValidationExcerptsPerTrack), ValidationExcerptsPerTrack, 1);
-        SettingChecks.AtLeast(nameof(PrefetchBatches), PrefetchBatches, 1);
-        SettingChecks.AtLeast(nameof(MaxStepsPerEpoch), MaxStepsPerEpoch, 0);
-        SettingChecks.Positive(nameof(LearningRate), LearningRate);
-        SettingChecks.Fraction(nameof(ValidationFraction), ValidationFraction);
-        SettingChecks.Rates(nameof(MinRate), MinRate, nameof(MaxRate), MaxRate);
         SettingChecks.Positive(nameof(Tolerance), Tolerance);
         if (!double.IsFinite(LabelSigma) || LabelSigma < 0)
             throw EquiTempoException.InvalidSetting(nameof(LabelSigma), $"must be a finite number ≥ 0 (got {LabelSigma})");

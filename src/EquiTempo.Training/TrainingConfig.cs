@@ -49,16 +49,9 @@ public sealed record TrainingConfig
     /// <summary>This config, or an <see cref="EquiTempoException"/> (reason InvalidSetting) naming the first setting out of range.</summary>
     public TrainingConfig Validated()
     {
-        SettingChecks.AtLeast(nameof(Epochs), Epochs, 1);
-        SettingChecks.AtLeast(nameof(BatchPairs), BatchPairs, 1);
-        SettingChecks.AtLeast(nameof(MicroBatchPairs), MicroBatchPairs, 1);
-        SettingChecks.AtLeast(nameof(ExcerptsPerFile), ExcerptsPerFile, 1);
-        SettingChecks.AtLeast(nameof(PrefetchBatches), PrefetchBatches, 1);
-        SettingChecks.AtLeast(nameof(MaxStepsPerEpoch), MaxStepsPerEpoch, 0);
+        SettingChecks.Common(Epochs, (nameof(BatchPairs), BatchPairs), (nameof(MicroBatchPairs), MicroBatchPairs), (nameof(ExcerptsPerFile), ExcerptsPerFile),
+            PrefetchBatches, MaxStepsPerEpoch, LearningRate, ValidationFraction, MinRate, MaxRate);
         SettingChecks.AtLeast(nameof(EndMarginSamples), EndMarginSamples, 0);
-        SettingChecks.Positive(nameof(LearningRate), LearningRate);
-        SettingChecks.Fraction(nameof(ValidationFraction), ValidationFraction);
-        SettingChecks.Rates(nameof(MinRate), MinRate, nameof(MaxRate), MaxRate);
         if (!double.IsFinite(MinFileSeconds) || MinFileSeconds < 0)
             throw EquiTempoException.InvalidSetting(nameof(MinFileSeconds), $"must be a finite number ≥ 0 (got {MinFileSeconds})");
         if (LibTorchThreads is int t) SettingChecks.AtLeast(nameof(LibTorchThreads), t, 1);
@@ -69,6 +62,22 @@ public sealed record TrainingConfig
 /// <summary>The range checks the training configs share; each failure names the setting.</summary>
 internal static class SettingChecks
 {
+    /// <summary>The settings every training config has: counts of at least 1, a step cap ≥ 0, a positive
+    /// learning rate, a validation fraction in [0, 1) and rates 0 &lt; min ≤ max.</summary>
+    public static void Common(int epochs, (string Name, int Value) batch, (string Name, int Value) microBatch, (string Name, int Value) excerpts,
+        int prefetch, int maxSteps, double learningRate, double validationFraction, double minRate, double maxRate)
+    {
+        AtLeast("Epochs", epochs, 1);
+        AtLeast(batch.Name, batch.Value, 1);
+        AtLeast(microBatch.Name, microBatch.Value, 1);
+        AtLeast(excerpts.Name, excerpts.Value, 1);
+        AtLeast("PrefetchBatches", prefetch, 1);
+        AtLeast("MaxStepsPerEpoch", maxSteps, 0);
+        Positive("LearningRate", learningRate);
+        Fraction("ValidationFraction", validationFraction);
+        Rates("MinRate", minRate, "MaxRate", maxRate);
+    }
+
     public static void AtLeast(string setting, int value, int min)
     {
         if (value < min) throw EquiTempoException.InvalidSetting(setting, $"must be at least {min} (got {value})");
