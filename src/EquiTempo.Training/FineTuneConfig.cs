@@ -46,4 +46,20 @@ public sealed record FineTuneConfig
     public string? DecodeCacheDirectory { get; init; }
     /// <summary>Relative tolerance for the validation accuracies (the Acc1 tolerance).</summary>
     public double Tolerance { get; init; } = 0.04;
+
+    /// <summary>This config, or an <see cref="EquiTempoException"/> (reason InvalidSetting) naming the first setting out of range.</summary>
+    /// <param name="hopSamples">The model's hop: a training excerpt must span at least 16 hops.</param>
+    public FineTuneConfig Validated(int? hopSamples = null)
+    {
+        SettingChecks.Common(Epochs, (nameof(BatchSize), BatchSize), (nameof(MicroBatch), MicroBatch), (nameof(ExcerptsPerTrack), ExcerptsPerTrack),
+            PrefetchBatches, MaxStepsPerEpoch, LearningRate, ValidationFraction, MinRate, MaxRate);
+        SettingChecks.AtLeast(nameof(Patience), Patience, 0);
+        SettingChecks.AtLeast(nameof(ValidationExcerptsPerTrack), ValidationExcerptsPerTrack, 1);
+        SettingChecks.Positive(nameof(Tolerance), Tolerance);
+        if (!double.IsFinite(LabelSigma) || LabelSigma < 0)
+            throw EquiTempoException.InvalidSetting(nameof(LabelSigma), $"must be a finite number ≥ 0 (got {LabelSigma})");
+        if (TrainingExcerptSamples is int n && n < 16 * (hopSamples ?? 1))
+            throw EquiTempoException.InvalidSetting(nameof(TrainingExcerptSamples), $"must span at least 16 hops ({16 * (hopSamples ?? 1)} samples; got {n})");
+        return this;
+    }
 }

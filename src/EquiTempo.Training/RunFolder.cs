@@ -33,11 +33,11 @@ internal sealed class RunFolder
     {
         if (resume)
         {
-            if (!File.Exists(StatePath)) throw new InvalidOperationException($"{Directory}: nothing to resume (no {StateFileName}); start without --resume");
+            if (!File.Exists(StatePath)) throw new EquiTempoException(ErrorReason.TrainingRun, Directory, $"resume was asked but the folder holds no run state ({StateFileName})");
             return JsonSerializer.Deserialize<T>(File.ReadAllText(StatePath))!;
         }
         if (File.Exists(StatePath))
-            throw new InvalidOperationException($"{Directory} already holds a {what}; pass --resume to continue it or choose another --out");
+            throw new EquiTempoException(ErrorReason.TrainingRun, Directory, $"the folder already holds a {what}; resume it or choose another folder");
         return fresh;
     }
 

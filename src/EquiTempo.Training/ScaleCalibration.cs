@@ -68,7 +68,7 @@ public static class ScaleCalibration
             if (TempoMetrics.Acc1(scale * z, t.Bpm)) a1++;
             if (TempoMetrics.Acc2(scale * z, t.Bpm)) a2++;
         }
-        if (n == 0) throw new InvalidOperationException("no labelled track could be decoded");
+        if (n == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no labelled track could be decoded");
         return new ScaleEvaluation(n, (double)a1 / n, (double)a2 / n, logZ.Count > 1 ? Pearson(logZ.ToArray(), logBpm.ToArray()) : double.NaN);
     }
 
@@ -104,7 +104,7 @@ public static class ScaleCalibration
     public static ScaleFit Fit(IReadOnlyList<float> z, IReadOnlyList<double> referenceBpm, string source)
     {
         var idx = Enumerable.Range(0, z.Count).Where(i => z[i] > 0 && float.IsFinite(z[i]) && referenceBpm[i] > 0).ToArray();
-        if (idx.Length == 0) throw new InvalidOperationException("no example gave a positive output z: the model cannot be calibrated");
+        if (idx.Length == 0) throw new EquiTempoException(ErrorReason.InvalidModel, null, "no example gave a positive output z: the model cannot be calibrated");
         var logRatio = idx.Select(i => Math.Log(referenceBpm[i] / z[i])).OrderBy(v => v).ToArray();
         double first = logRatio[logRatio.Length / 2];
         // Fold each example's log-ratio into (first − ln√2, first + ln√2]: octave errors of the labels cancel out.

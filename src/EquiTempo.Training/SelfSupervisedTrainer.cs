@@ -7,7 +7,6 @@ using EquiTempo.Model;
 using EquiTempo.Training.Corpus;
 using TorchSharp;
 using static TorchSharp.torch;
-using EquiTempo.Training.Corpus;
 
 namespace EquiTempo.Training;
 
@@ -53,6 +52,7 @@ public sealed class SelfSupervisedTrainer
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
     {
         log ??= _ => { };
+        _cfg.Validated();
         if (_cfg.LibTorchThreads is int th) set_num_threads(th);
         var run = new RunFolder(outDir);
         var state = run.StartOrResume(resume, new RunState(0, null, _cfg.Seed), "training run");
@@ -69,7 +69,7 @@ public sealed class SelfSupervisedTrainer
             if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
         });
         foreach (var s in skipped) log($"skipped {s}");
-        if (files.Count == 0) throw new InvalidOperationException("no usable audio files found in the given inputs");
+        if (files.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no usable audio files found in the given inputs");
         var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
         File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
         File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
@@ -81,82 +81,13 @@ public sealed class SelfSupervisedTrainer
         var meta = new ModelMetadata { Input = input, Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
-        model.Network.train();
-        var opt = optim.Adam(model.Network.BackboneParameters(), _cfg.LearningRate);
-        if (resume) run.RestoreOptimizer(opt);
-        var step = new EquivariantStep(model.Network, _cfg.MicroBatchPairs);
         using var frontEnd = model.CreateFrontEnd();
-        int viewSamples = input.ChunkSamples;
-        var sampler = new ViewPairSampler(_cfg, viewSamples, input.SampleRate, cache);
-        var epochLog = new CsvLog(Path.Combine(outDir, "epochs.csv"), "epoch,train_loss,validation_loss,views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
-        var stepLog = new CsvLog(Path.Combine(outDir, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
-
-        var valPairs = BuildValidationBatches(val, sampler, frontEnd, viewSamples);
-        var runWatch = Stopwatch.StartNew();
-        var skippedDuringRun = new System.Collections.Concurrent.ConcurrentBag<string>();
-        double? best = state.BestValidationLoss;
-        int stepsPerEpoch = (int)Math.Ceiling((double)train.Count * _cfg.ExcerptsPerFile / _cfg.BatchPairs);
-        if (_cfg.MaxStepsPerEpoch > 0) stepsPerEpoch = Math.Min(stepsPerEpoch, _cfg.MaxStepsPerEpoch);
-        double elapsedBefore = epochLog.LastElapsedSeconds;
-
-        for (int epoch = state.CompletedEpochs + 1; epoch <= _cfg.Epochs; epoch++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var epochWatch = Stopwatch.StartNew();
-            model.Network.train();
-            double lossSum = 0; int steps = 0; long views = 0;
-            int ep = epoch;
-            BackgroundBatches.Run<List<ViewPair>>(_cfg.PrefetchBatches, (write, token) => ProduceEpoch(train, ep, stepsPerEpoch, sampler, write, skippedDuringRun, token), pairs =>
-            {
-                // The front end runs here, on the training thread, not in the loader: LibTorch ops from
-                // two threads each start their own OpenMP team, and on 2 cores the two teams spin
-                // against each other (measured: training fell to ~11 views/s). The loader keeps the
-                // single-threaded work (reading, WSOLA), which overlaps the network step.
-                using var batch = PairBatch.Build(pairs, frontEnd, _cfg.Stretch, viewSamples);
-                opt.zero_grad();
-                double loss = step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
-                opt.step();
-                if (!double.IsFinite(loss)) log($"warning: non-finite loss at epoch {ep} step {steps + 1}");
-                lossSum += loss; steps++; views += 2L * batch.Count;
-                double vps = views / epochWatch.Elapsed.TotalSeconds;
-                double secsPerStep = epochWatch.Elapsed.TotalSeconds / steps;
-                double remaining = secsPerStep * ((stepsPerEpoch - steps) + (double)(_cfg.Epochs - ep) * stepsPerEpoch);
-                stepLog.Append($"{ep},{steps},{F(loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
-                progress?.Report(new TrainingProgress(ep, _cfg.Epochs, steps, stepsPerEpoch, loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
-            }, ct);
-            if (steps == 0) throw new InvalidOperationException("no training batch could be built (all files failed to decode?)");
-
-            double? valLoss = null;
-            if (valPairs.Count > 0)
-            {
-                model.Network.eval();
-                double s = 0; int n = 0;
-                foreach (var b in valPairs) { s += step.Evaluate(b.InputsI, b.InputsJ, b.RatesI, b.RatesJ) * b.Count; n += b.Count; }
-                valLoss = s / n;
-            }
-            double trainLoss = lossSum / steps;
-            double epochVps = views / epochWatch.Elapsed.TotalSeconds;
-            // Checkpoint first, then the state that points to it: a kill between the two loses nothing but this epoch.
-            model.Metadata.Training["epochs"] = epoch.ToString(CultureInfo.InvariantCulture);
-            model.Metadata.Training["train_loss"] = F(trainLoss);
-            if (valLoss is double vl0) model.Metadata.Training["validation_loss"] = F(vl0);
-            model.Metadata.Training["train_files"] = train.Count.ToString(CultureInfo.InvariantCulture);
-            model.Metadata.Training["train_hours"] = F(train.Sum(f => f.DurationSeconds) / 3600);
-            model.Metadata.Training["stretch"] = _cfg.Stretch.ToString();
-            model.Metadata.Training["wall_seconds"] = F(elapsedBefore + runWatch.Elapsed.TotalSeconds);
-            bool improved = valLoss is double v ? best is null || v < best : true;
-            if (improved && valLoss is double v2) best = v2;
-            run.SaveEpoch(model, opt, improved, new RunState(epoch, best, _cfg.Seed));
-            epochLog.Append($"{epoch},{F(trainLoss)},{(valLoss is double vv ? F(vv) : "")},{F(epochVps)},{F(epochWatch.Elapsed.TotalSeconds)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
-            try { TrainingPlot.Write(Path.Combine(outDir, "training.png"), stepLog.Path, epochLog.Path); }
-            catch (Exception e) { log($"warning: could not draw training.png: {e.Message}"); }
-            progress?.Report(new TrainingProgress(epoch, _cfg.Epochs, steps, stepsPerEpoch, trainLoss, epochVps, runWatch.Elapsed,
-                TimeSpan.FromSeconds(epochWatch.Elapsed.TotalSeconds * (_cfg.Epochs - epoch)), valLoss, EpochDone: true));
-            log($"epoch {epoch}/{_cfg.Epochs}: train loss {trainLoss:F4}" + (valLoss is double x ? $", validation loss {x:F4}" : "") + $", {epochVps:F1} views/s, {epochWatch.Elapsed.TotalSeconds:F0} s");
-        }
-        foreach (var b in valPairs) b.Dispose();
-        var allSkipped = skipped.Concat(skippedDuringRun.Distinct()).ToList();
-        return new TrainingResult(run.ModelPath, _cfg.Epochs, best, allSkipped, train.Count, val.Count, runWatch.Elapsed);
+        using var objective = new EquivariantObjective(model, _cfg, train, val, frontEnd, cache);
+        var outcome = TrainingLoop.Run(objective, model, outDir, new LoopState(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0),
+            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches),
+            resume, progress, log, ct);
+        var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();
+        return new TrainingResult(run.ModelPath, _cfg.Epochs, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
     }
 
     private static TempoModel StartFrom(string path, ModelMetadata meta)
@@ -171,49 +102,6 @@ public sealed class SelfSupervisedTrainer
         return m;
     }
 
-    /// <summary>Producer: reads and stretches one epoch's pairs, a batch at a time (the front end runs on the consumer).</summary>
-    private void ProduceEpoch(List<CorpusFile> train, int epoch, int steps, ViewPairSampler sampler,
-        Action<List<ViewPair>> write, System.Collections.Concurrent.ConcurrentBag<string> skipped, CancellationToken ct)
-    {
-        var order = RunFolder.EpochOrder(train, _cfg.ExcerptsPerFile, _cfg.Seed, epoch);
-        for (int s = 0; s < steps; s++)
-        {
-            ct.ThrowIfCancellationRequested();
-            int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
-            // One thread: the other core belongs to the network step running meanwhile.
-            var ok = SamplePairs(sampler, order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, skipped, ct);
-            if (ok.Count > 0) write(ok);
-        }
-    }
-
-    /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
-    private List<PairBatch> BuildValidationBatches(List<CorpusFile> val, ViewPairSampler sampler, LogMelFrontEnd frontEnd, int viewSamples)
-    {
-        var batches = new List<PairBatch>();
-        for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
-        {
-            // Built before training starts, so both cores can decode and stretch.
-            var ok = SamplePairs(sampler, val, from, Math.Min(_cfg.BatchPairs, val.Count - from), k => DeterministicSeed.Mix(_cfg.Seed, -1, k), 2, null, default);
-            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, frontEnd, _cfg.Stretch, viewSamples));
-        }
-        return batches;
-    }
-
-    /// <summary>Pairs for files[from .. from+count), the k-th drawn with its own RNG seeded by seedOf(k);
-    /// files that fail to decode are reported to <paramref name="skipped"/> and left out.</summary>
-    private static List<ViewPair> SamplePairs(ViewPairSampler sampler, IReadOnlyList<CorpusFile> files, int from, int count,
-        Func<int, int> seedOf, int parallelism, System.Collections.Concurrent.ConcurrentBag<string>? skipped, CancellationToken ct)
-    {
-        var pairs = new ViewPair?[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, k =>
-        {
-            try { pairs[k] = sampler.Sample(files[from + k], new Random(seedOf(from + k))); }
-            catch (Exception e) when (e is AudioFormatException or IOException) { skipped?.Add(e.Message); }
-        });
-        return pairs.Where(p => p != null).Select(p => p!).ToList();
-    }
-
-    private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }
 
 /// <summary>Append-only CSV with a header; on resume, rows of epochs after the last completed one

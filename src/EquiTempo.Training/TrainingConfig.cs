@@ -45,4 +45,58 @@ public sealed record TrainingConfig
     public string? DecodeCacheDirectory { get; init; }
     /// <summary>Start from this model's weights instead of a fresh network (e.g. one pre-trained on rendered rhythms).</summary>
     public string? InitFrom { get; init; }
+
+    /// <summary>This config, or an <see cref="EquiTempoException"/> (reason InvalidSetting) naming the first setting out of range.</summary>
+    public TrainingConfig Validated()
+    {
+        SettingChecks.Common(Epochs, (nameof(BatchPairs), BatchPairs), (nameof(MicroBatchPairs), MicroBatchPairs), (nameof(ExcerptsPerFile), ExcerptsPerFile),
+            PrefetchBatches, MaxStepsPerEpoch, LearningRate, ValidationFraction, MinRate, MaxRate);
+        SettingChecks.AtLeast(nameof(EndMarginSamples), EndMarginSamples, 0);
+        if (!double.IsFinite(MinFileSeconds) || MinFileSeconds < 0)
+            throw EquiTempoException.InvalidSetting(nameof(MinFileSeconds), $"must be a finite number ≥ 0 (got {MinFileSeconds})");
+        if (LibTorchThreads is int t) SettingChecks.AtLeast(nameof(LibTorchThreads), t, 1);
+        return this;
+    }
+}
+
+/// <summary>The range checks the training configs share; each failure names the setting.</summary>
+internal static class SettingChecks
+{
+    /// <summary>The settings every training config has: counts of at least 1, a step cap ≥ 0, a positive
+    /// learning rate, a validation fraction in [0, 1) and rates 0 &lt; min ≤ max.</summary>
+    public static void Common(int epochs, (string Name, int Value) batch, (string Name, int Value) microBatch, (string Name, int Value) excerpts,
+        int prefetch, int maxSteps, double learningRate, double validationFraction, double minRate, double maxRate)
+    {
+        AtLeast("Epochs", epochs, 1);
+        AtLeast(batch.Name, batch.Value, 1);
+        AtLeast(microBatch.Name, microBatch.Value, 1);
+        AtLeast(excerpts.Name, excerpts.Value, 1);
+        AtLeast("PrefetchBatches", prefetch, 1);
+        AtLeast("MaxStepsPerEpoch", maxSteps, 0);
+        Positive("LearningRate", learningRate);
+        Fraction("ValidationFraction", validationFraction);
+        Rates("MinRate", minRate, "MaxRate", maxRate);
+    }
+
+    public static void AtLeast(string setting, int value, int min)
+    {
+        if (value < min) throw EquiTempoException.InvalidSetting(setting, $"must be at least {min} (got {value})");
+    }
+
+    public static void Positive(string setting, double value)
+    {
+        if (!double.IsFinite(value) || value <= 0) throw EquiTempoException.InvalidSetting(setting, $"must be a finite number > 0 (got {value})");
+    }
+
+    public static void Fraction(string setting, double value)
+    {
+        if (!(value >= 0 && value < 1)) throw EquiTempoException.InvalidSetting(setting, $"must be in [0, 1) (got {value})");
+    }
+
+    public static void Rates(string minName, double min, string maxName, double max)
+    {
+        Positive(minName, min);
+        Positive(maxName, max);
+        if (min > max) throw EquiTempoException.InvalidSetting(minName, $"must not exceed {maxName} (got {min} > {max})");
+    }
 }

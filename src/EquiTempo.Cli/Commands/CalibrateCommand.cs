@@ -25,21 +25,16 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        using var model = TempoModel.Load(s.Model);
-        using var fe = model.CreateFrontEnd();
-        ScaleFit fit;
-        if (s.Labels is null) fit = ScaleCalibration.FitOnRenderedRhythms(model.Network, fe, s.Examples, seed: s.Seed);
-        else
+        IReadOnlyList<EquiTempo.Evaluation.LabelledTrack>? labels = null;
+        if (s.Labels is not null)
         {
-            var tracks = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
-            if (s.MaxTracks is int m) tracks = EquiTempo.Evaluation.LabelledDataset.Sample(tracks, m, s.Seed);
-            fit = ScaleCalibration.FitOnLabelledTracks(model.Network, fe, tracks, w => Console.Error.WriteLine($"warning: {w}"));
+            labels = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
+            if (s.MaxTracks is int m) labels = EquiTempo.Evaluation.LabelledDataset.Sample(labels.ToList(), m, s.Seed);
         }
-        model.Metadata.SetReadout(new ScaleReadout(fit.Scale, fit.Source));
-        model.Metadata.Training["calibration_examples"] = fit.Examples.ToString();
-        model.Metadata.Training["calibration_log_correlation"] = fit.LogCorrelation.ToString("F3");
-        model.Metadata.Training["calibration_acc1_on_renders"] = fit.Acc1.ToString("F3");
-        model.Save(s.Out ?? s.Model);
+        var output = s.Out ?? s.Model;   // in place unless --out: the caller asked for it by leaving --out out
+        var result = ScaleCalibrator.Calibrate(s.Model, output, new CalibrationOptions { Examples = s.Examples, Labels = labels, Seed = s.Seed },
+            w => Console.Error.WriteLine($"warning: {w}"));
+        var fit = result.Fit;
         var t = new Table().AddColumns("measure", "value");
         t.AddRow("scale (BPM per unit z)", fit.Scale.ToString("G5"));
         t.AddRow("examples", fit.Examples.ToString());
@@ -47,9 +42,12 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         t.AddRow("Acc1 / Acc2 on the fitting examples", $"{fit.Acc1:P1} / {fit.Acc2:P1}");
         t.AddRow("source", Markup.Escape(fit.Source));
         AnsiConsole.Write(t);
-        AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {s.Out ?? s.Model}");
+        AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {output}{(result.HalfPrecision ? " (float16, as the input)" : "")}");
+        if (result.Warning is not null) Console.Error.WriteLine($"warning: {result.Warning}");
         if (s.Evaluate is not null)
         {
+            using var model = TempoModel.Load(output);
+            using var fe = model.CreateFrontEnd();
             var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate), w => Console.Error.WriteLine($"warning: {w}"));
             AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {e.Tracks}, Acc1 = {e.Acc1:P1}, Acc2 = {e.Acc2:P1}, r(log z, log BPM) = {e.LogCorrelation:F3}");
         }

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using EquiTempo.Audio;
 using EquiTempo.Training.Synthesis;
 using Spectre.Console;
@@ -20,16 +19,16 @@ public sealed class RenderRhythmsCommand : Command<RenderRhythmsCommand.Settings
     {
         Directory.CreateDirectory(s.Out);
         var tempi = s.DrawTempi();
-        var rows = new List<string> { "path\tbpm\tkind" };
+        var rows = new List<RenderIndexRow>();
         for (int i = 0; i < s.Count; i++)
         {
             double bpm = tempi[i];
             var x = DrumPatternRenderer.Render(bpm, s.Seed * 100_000 + i, new DrumRenderConfig(Seconds: s.Seconds));
             var name = $"rhythm{i:D4}_{bpm:F2}bpm.wav";
             WavWriter.WriteMono16(Path.Combine(s.Out, name), x, 44100);
-            rows.Add($"{name}\t{bpm.ToString("F3", CultureInfo.InvariantCulture)}\trendered");
+            rows.Add(new RenderIndexRow(name, bpm, "rendered"));
         }
-        File.WriteAllLines(Path.Combine(s.Out, "index.tsv"), rows);
+        RenderIndex.Write(Path.Combine(s.Out, RenderIndex.FileName), rows);
         AnsiConsole.MarkupLineInterpolated($"[green]{s.Count}[/] rendered rhythms and index.tsv in {s.Out}");
         return 0;
     }

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using EquiTempo.Training.Synthesis;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -23,7 +22,7 @@ public sealed class RenderSongsCommand : Command<RenderSongsCommand.Settings>
         var synth = new FluidSynthRenderer(s.SoundFont);
         Directory.CreateDirectory(s.Out);
         var tempi = s.DrawTempi();
-        var rows = new string[s.Count];
+        var rows = new RenderIndexRow[s.Count];
         int done = 0;
         Parallel.For(0, s.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
         {
@@ -33,11 +32,11 @@ public sealed class RenderSongsCommand : Command<RenderSongsCommand.Settings>
             File.WriteAllBytes(mid, song.Midi);
             // Existing renders are kept, so an interrupted run continues where it stopped.
             if (!File.Exists(Path.Combine(s.Out, name + ".wav"))) synth.Render(mid, Path.Combine(s.Out, name + ".wav"), ct: ct);
-            rows[i] = $"{name}.wav\t{song.Bpm.ToString("F3", CultureInfo.InvariantCulture)}\trendered-song\t{song.DrumStyle}\t{song.Instruments}";
+            rows[i] = new RenderIndexRow(name + ".wav", song.Bpm, "rendered-song", song.DrumStyle, song.Instruments);
             int k = Interlocked.Increment(ref done);
             if (k % 25 == 0 || k == s.Count) Console.WriteLine($"{k}/{s.Count} songs rendered");
         });
-        File.WriteAllLines(Path.Combine(s.Out, "index.tsv"), rows.Prepend("path\tbpm\tkind\tdrums\tinstruments"));
+        RenderIndex.Write(Path.Combine(s.Out, RenderIndex.FileName), rows);
         AnsiConsole.MarkupLineInterpolated($"[green]{s.Count}[/] composed songs (MIDI + WAV) and index.tsv in {s.Out}; tempo known by construction, no human labels");
         return 0;
     }

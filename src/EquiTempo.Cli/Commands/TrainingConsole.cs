@@ -8,6 +8,17 @@ internal static class TrainingConsole
 {
     public static T Run<T>(string what, Func<IProgress<TrainingProgress>, Action<string>, T> run)
     {
+        try { return Show(what, run); }
+        catch (EquiTempoException e) when (e.Reason == ErrorReason.TrainingRun)
+        {
+            // The library talks about the run folder; the flags are the CLI's to name.
+            Console.Error.WriteLine("hint: --resume continues the run in --out; without it, choose an --out that holds no run");
+            throw;
+        }
+    }
+
+    private static T Show<T>(string what, Func<IProgress<TrainingProgress>, Action<string>, T> run)
+    {
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {
             void Log(string m) => AnsiConsole.MarkupLineInterpolated($"[grey]{m}[/]");

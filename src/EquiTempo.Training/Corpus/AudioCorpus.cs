@@ -1,4 +1,5 @@
 using EquiTempo.Audio;
+using EquiTempo.Evaluation;
 
 namespace EquiTempo.Training.Corpus;
 
@@ -40,5 +41,22 @@ public static class AudioCorpus
         int nVal = files.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(fraction * files.Count));
         if (fraction <= 0) nVal = 0;
         return (order.Skip(nVal).ToList(), order.Take(nVal).ToList());
+    }
+
+    /// <summary>Decodes every labelled track into the cache (two at a time); a track that fails is reported in
+    /// Skipped (sorted) and left out. Durations are the decoded lengths.</summary>
+    public static (List<(LabelledTrack Track, CorpusFile File)> Usable, List<string> Skipped) DecodeLabelled(
+        IReadOnlyList<LabelledTrack> tracks, PcmCache cache, CancellationToken ct = default)
+    {
+        var lengths = new long[tracks.Count];
+        var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+        {
+            try { lengths[i] = cache.Ensure(tracks[i].Path, ct); }
+            catch (Exception e) when (e is AudioFormatException or IOException or UnauthorizedAccessException) { skipped.Add(e.Message); }
+        });
+        var usable = Enumerable.Range(0, tracks.Count).Where(i => lengths[i] > 0)
+            .Select(i => (Track: tracks[i], File: new CorpusFile(tracks[i].Path, (double)lengths[i] / cache.SampleRate))).ToList();
+        return (usable, skipped.OrderBy(s => s).ToList());
     }
 }

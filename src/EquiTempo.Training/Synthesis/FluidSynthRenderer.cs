@@ -18,10 +18,10 @@ public sealed class FluidSynthRenderer
     public FluidSynthRenderer(string? soundFont = null)
     {
         _exe = ExternalToolLocator.Find("fluidsynth")
-            ?? throw new InvalidOperationException("fluidsynth is not on the PATH: install it with `apt-get install fluidsynth fluid-soundfont-gm`");
+            ?? throw new EquiTempoException(ErrorReason.ExternalTool, "fluidsynth", "fluidsynth is not on the PATH: install it with `apt-get install fluidsynth fluid-soundfont-gm`");
         SoundFont = soundFont ?? DefaultSoundFont;
         if (!File.Exists(SoundFont))
-            throw new InvalidOperationException($"{SoundFont}: soundfont not found (Debian package fluid-soundfont-gm, or pass another .sf2)");
+            throw new EquiTempoException(ErrorReason.ExternalTool, SoundFont, "soundfont not found (Debian package fluid-soundfont-gm, or give another .sf2)");
     }
 
     /// <summary>Renders <paramref name="midiPath"/> to a 44.1 kHz WAV at <paramref name="wavPath"/> (written under a temp name, then renamed).</summary>
@@ -31,7 +31,7 @@ public sealed class FluidSynthRenderer
         var info = new ProcessStartInfo(_exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "-ni", "-g", gain.ToString(System.Globalization.CultureInfo.InvariantCulture), "-r", "44100", "-F", tmp, SoundFont, midiPath })
             info.ArgumentList.Add(a);
-        using var p = Process.Start(info) ?? throw new InvalidOperationException("could not start fluidsynth");
+        using var p = Process.Start(info) ?? throw new EquiTempoException(ErrorReason.ExternalTool, "fluidsynth", "could not start fluidsynth");
         var stderr = p.StandardError.ReadToEndAsync(ct);
         p.StandardOutput.ReadToEndAsync(ct);
         try { p.WaitForExitAsync(ct).GetAwaiter().GetResult(); }
@@ -39,7 +39,7 @@ public sealed class FluidSynthRenderer
         if (p.ExitCode != 0 || !File.Exists(tmp) || new FileInfo(tmp).Length <= 44)
         {
             File.Delete(tmp);
-            throw new InvalidOperationException($"{midiPath}: fluidsynth failed (exit {p.ExitCode}): {stderr.Result.Trim()}");
+            throw new EquiTempoException(ErrorReason.ExternalTool, midiPath, $"fluidsynth failed (exit {p.ExitCode}): {stderr.Result.Trim()}");
         }
         File.Move(tmp, wavPath, true);
     }

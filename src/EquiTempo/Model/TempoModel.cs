@@ -125,6 +125,10 @@ public sealed class TempoModel : IDisposable
         return ReadHeader(r, path);
     }
 
+    /// <summary>True when the file this model was loaded from stored its float tensors as half precision
+    /// (so a re-save can keep the file's precision).</summary>
+    public bool HalfPrecision { get; private set; }
+
     public static TempoModel Load(string path)
     {
         using var fs = OpenChecked(path);
@@ -157,6 +161,7 @@ public sealed class TempoModel : IDisposable
                 }
                 else if (kind == 2)
                 {
+                    model.HalfPrecision = true;
                     var vals = new float[n];
                     for (long k = 0; k < n; k++) vals[k] = (float)r.ReadHalf();
                     using var src = tensor(vals, shape);

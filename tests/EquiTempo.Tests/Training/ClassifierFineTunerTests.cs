@@ -97,7 +97,7 @@ public class ClassifierFineTunerTests : IDisposable
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(p => { if (p.Epoch == 2) cts.Cancel(); });
         Assert.ThrowsAny<OperationCanceledException>(() => new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t", progress: progress, ct: cts.Token));
-        Assert.Throws<InvalidOperationException>(() => new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t"));
+        Assert.Equal(ErrorReason.TrainingRun, Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t")).Reason);
         var r = new ClassifierFineTuner(Tiny(3)).Run(_tracks, StartModel, RunDir, "t", resume: true);
         Assert.Equal(3, r.EpochsCompleted);
         var epochs = File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Skip(1).Select(l => l.Split(',')[0]).ToArray();
@@ -107,9 +107,10 @@ public class ClassifierFineTunerTests : IDisposable
     [Fact]
     public void FreezingAFreshNetwork_OrNoDecodableTrack_IsAClearError()
     {
-        Assert.Throws<ArgumentException>(() => new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, null, RunDir, "t"));
-        var e = Assert.Throws<InvalidOperationException>(() => new ClassifierFineTuner(Tiny(1)).Run(_tracks.Where(t => t.Path.EndsWith("broken.wav")).ToList(), StartModel, RunDir + "2", "t"));
+        Assert.Equal(ErrorReason.InvalidSetting, Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, null, RunDir, "t")).Reason);
+        var e = Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1)).Run(_tracks.Where(t => t.Path.EndsWith("broken.wav")).ToList(), StartModel, RunDir + "2", "t"));
         Assert.Contains("no labelled track", e.Message);
+        Assert.Equal(ErrorReason.InvalidData, e.Reason);
     }
 
     [Theory]

@@ -38,7 +38,7 @@ public class ScaleCalibrationTests
     [Fact]
     public void NoPositiveOutput_IsAClearError()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => ScaleCalibration.Fit(new[] { -1f, 0f }, new[] { 100.0, 120 }, "x"));
+        var e = Assert.Throws<EquiTempoException>(() => ScaleCalibration.Fit(new[] { -1f, 0f }, new[] { 100.0, 120 }, "x"));
         Assert.Contains("cannot be calibrated", e.Message);
     }
 }

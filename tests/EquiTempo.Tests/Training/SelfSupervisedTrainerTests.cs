@@ -61,8 +61,10 @@ public class SelfSupervisedTrainerTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir, progress: progress, ct: cts.Token));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(RunDir, "epochs.csv")).Length);     // header + epoch 1
 
-        // Starting again without --resume must not clobber the run.
-        Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir));
+        // Starting again without resuming must not clobber the run.
+        var clash = Assert.Throws<EquiTempoException>(() => new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir));
+        Assert.Equal(ErrorReason.TrainingRun, clash.Reason);
+        Assert.DoesNotContain("--", clash.Message);
 
         var result = new SelfSupervisedTrainer(Tiny(3), TinyInput).Run(new[] { AudioDir }, RunDir, resume: true);
         Assert.Equal(3, result.EpochsCompleted);
@@ -87,7 +89,8 @@ public class SelfSupervisedTrainerTests : IDisposable
     {
         var empty = Path.Combine(_dir, "empty");
         Directory.CreateDirectory(empty);
-        var e = Assert.Throws<InvalidOperationException>(() => new SelfSupervisedTrainer(Tiny(1), TinyInput).Run(new[] { empty }, RunDir));
+        var e = Assert.Throws<EquiTempoException>(() => new SelfSupervisedTrainer(Tiny(1), TinyInput).Run(new[] { empty }, RunDir));
+        Assert.Equal(ErrorReason.InvalidData, e.Reason);
         Assert.Contains("no usable audio", e.Message);
     }
 

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using EquiTempo.Audio;
+using EquiTempo.Features;
+using EquiTempo.Model;
+using EquiTempo.Training.Corpus;
+using TorchSharp.Modules;
+
+namespace EquiTempo.Training;
+
+/// <summary>
+/// The self-supervised objective (the equivariant ratio loss on pairs of stretched views) for
+/// <see cref="TrainingLoop"/>. Pairs for epoch e come from RNGs seeded by (seed, e, position), so a
+/// resumed run sees exactly the data the uninterrupted run would have.
+/// </summary>
+public sealed class EquivariantObjective : ITrainingObjective<List<ViewPair>>, IDisposable
+{
+    private readonly TempoModel _model;
+    private readonly TrainingConfig _cfg;
+    private readonly IReadOnlyList<CorpusFile> _train;
+    private readonly ViewPairSampler _sampler;
+    private readonly LogMelFrontEnd _frontEnd;
+    private readonly EquivariantStep _step;
+    private readonly int _viewSamples;
+    private readonly List<PairBatch> _validation;
+
+    /// <summary>Files that failed to decode while the run was sampling (the scan may have missed them).</summary>
+    public ConcurrentBag<string> Skipped { get; } = new();
+
+    public EquivariantObjective(TempoModel model, TrainingConfig config, IReadOnlyList<CorpusFile> train, IReadOnlyList<CorpusFile> validation,
+        LogMelFrontEnd frontEnd, PcmCache? cache)
+    {
+        _model = model;
+        _cfg = config;
+        _train = train;
+        _frontEnd = frontEnd;
+        _viewSamples = model.Metadata.Input.ChunkSamples;
+        _sampler = new ViewPairSampler(config, _viewSamples, model.Metadata.Input.SampleRate, cache);
+        _step = new EquivariantStep(model.Network, config.MicroBatchPairs);
+        StepsPerEpoch = (int)Math.Ceiling((double)train.Count * config.ExcerptsPerFile / config.BatchPairs);
+        if (config.MaxStepsPerEpoch > 0) StepsPerEpoch = Math.Min(StepsPerEpoch, config.MaxStepsPerEpoch);
+        _validation = BuildValidationBatches(validation);
+    }
+
+    public IEnumerable<Parameter> Parameters => _model.Network.BackboneParameters();
+    public int StepsPerEpoch { get; }
+    public IReadOnlyList<string> MetricColumns => Array.Empty<string>();
+
+    public void SetMode(bool training)
+    {
+        if (training) _model.Network.train(); else _model.Network.eval();
+    }
+
+    /// <summary>Reads and stretches one epoch's pairs, a batch at a time (the front end runs on the training thread).</summary>
+    public void ProduceEpoch(int epoch, Action<List<ViewPair>> write, CancellationToken ct)
+    {
+        var order = RunFolder.EpochOrder(_train, _cfg.ExcerptsPerFile, _cfg.Seed, epoch);
+        for (int s = 0; s < StepsPerEpoch; s++)
+        {
+            ct.ThrowIfCancellationRequested();
+            int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
+            // One thread: the other core belongs to the network step running meanwhile.
+            var ok = SamplePairs(order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, Skipped, ct);
+            if (ok.Count > 0) write(ok);
+        }
+    }
+
+    public StepOutcome Step(List<ViewPair> pairs)
+    {
+        // The front end runs here, on the training thread, not in the loader: LibTorch ops from
+        // two threads each start their own OpenMP team, and on 2 cores the two teams spin
+        // against each other (measured: training fell to ~11 views/s). The loader keeps the
+        // single-threaded work (reading, WSOLA), which overlaps the network step.
+        using var batch = PairBatch.Build(pairs, _frontEnd, _cfg.Stretch, _viewSamples);
+        double loss = _step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
+        return new StepOutcome(loss, 2L * batch.Count);
+    }
+
+    public ValidationOutcome Validate()
+    {
+        if (_validation.Count == 0) return ValidationOutcome.None;
+        double s = 0; int n = 0;
+        foreach (var b in _validation) { s += _step.Evaluate(b.InputsI, b.InputsJ, b.RatesI, b.RatesJ) * b.Count; n += b.Count; }
+        return new ValidationOutcome(s / n, Array.Empty<double>());
+    }
+
+    public void Stamp(ModelMetadata metadata, EpochRecord e)
+    {
+        var t = metadata.Training;
+        t["epochs"] = e.Epoch.ToString(CultureInfo.InvariantCulture);
+        t["train_loss"] = TrainingLoop.F(e.TrainLoss);
+        if (e.Validation.Loss is double vl) t["validation_loss"] = TrainingLoop.F(vl);
+        t["train_files"] = _train.Count.ToString(CultureInfo.InvariantCulture);
+        t["train_hours"] = TrainingLoop.F(_train.Sum(f => f.DurationSeconds) / 3600);
+        t["stretch"] = _cfg.Stretch.ToString();
+        t["wall_seconds"] = TrainingLoop.F(e.WallSeconds);
+    }
+
+    /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
+    private List<PairBatch> BuildValidationBatches(IReadOnlyList<CorpusFile> val)
+    {
+        var batches = new List<PairBatch>();
+        for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
+        {
+            // Built before training starts, so both cores can decode and stretch.
+            var ok = SamplePairs(val, from, Math.Min(_cfg.BatchPairs, val.Count - from), k => DeterministicSeed.Mix(_cfg.Seed, -1, k), 2, null, default);
+            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, _frontEnd, _cfg.Stretch, _viewSamples));
+        }
+        return batches;
+    }
+
+    /// <summary>Pairs for files[from .. from+count), the k-th drawn with its own RNG seeded by seedOf(k);
+    /// files that fail to decode are reported to <paramref name="skipped"/> and left out.</summary>
+    private List<ViewPair> SamplePairs(IReadOnlyList<CorpusFile> files, int from, int count,
+        Func<int, int> seedOf, int parallelism, ConcurrentBag<string>? skipped, CancellationToken ct)
+    {
+        var pairs = new ViewPair?[count];
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, k =>
+        {
+            try { pairs[k] = _sampler.Sample(files[from + k], new Random(seedOf(from + k))); }
+            catch (Exception e) when (e is AudioFormatException or IOException) { skipped?.Add(e.Message); }
+        });
+        return pairs.Where(p => p != null).Select(p => p!).ToList();
+    }
+
+    public void Dispose()
+    {
+        foreach (var b in _validation) b.Dispose();
+    }
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using EquiTempo.Evaluation;
+using EquiTempo.Features;
+using EquiTempo.Model;
+using EquiTempo.Training.Corpus;
+using EquiTempo.Training.Stretching;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Training;
+
+/// <summary>
+/// The tempo-class objective (cross-entropy of the head ELU → Linear(16→300), class = round(BPM)) for
+/// <see cref="TrainingLoop"/>: random excerpts of labelled tracks, optionally time-stretched with the label
+/// moved along, soft or one-hot targets; validated on fixed excerpts with loss, Acc1 and Acc2.
+/// </summary>
+public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObjective.Example>>, IDisposable
+{
+    /// <summary>A training example: the excerpt (already stretched) and its tempo.</summary>
+    public sealed record Example(float[] View, double Bpm);
+
+    private readonly TempoModel _model;
+    private readonly FineTuneConfig _cfg;
+    private readonly IReadOnlyList<(LabelledTrack Track, CorpusFile File)> _train;
+    private readonly PcmCache _cache;
+    private readonly LogMelFrontEnd _frontEnd;
+    private readonly TempoClassStep _step;
+    private readonly TimeStretcher _stretcher = new();
+    private readonly string? _startModel;
+    private readonly string _labelSource;
+    private readonly int _excerpt, sr, classes;
+    private readonly List<ValidationBatch> _validation;
+
+    public TempoClassObjective(TempoModel model, FineTuneConfig config, IReadOnlyList<(LabelledTrack Track, CorpusFile File)> train,
+        IReadOnlyList<(LabelledTrack Track, CorpusFile File)> validation, PcmCache cache, LogMelFrontEnd frontEnd, string? startModel, string labelSource)
+    {
+        _model = model;
+        _cfg = config;
+        _train = train;
+        _cache = cache;
+        _frontEnd = frontEnd;
+        _startModel = startModel;
+        _labelSource = labelSource;
+        sr = model.Metadata.Input.SampleRate;
+        classes = model.Metadata.Network.TempoClasses;
+        _excerpt = config.TrainingExcerptSamples ?? model.Metadata.Input.ChunkSamples;
+        _step = new TempoClassStep(model.Network, config.Freeze, config.MicroBatch);
+        StepsPerEpoch = (int)Math.Ceiling((double)train.Count * config.ExcerptsPerTrack / config.BatchSize);
+        if (config.MaxStepsPerEpoch > 0) StepsPerEpoch = Math.Min(StepsPerEpoch, config.MaxStepsPerEpoch);
+        _validation = BuildValidation(validation, frontEnd);
+    }
+
+    public IEnumerable<Parameter> Parameters => _cfg.Freeze ? _model.Network.ClassHeadParameters() : _model.Network.parameters();
+    public int StepsPerEpoch { get; }
+    public IReadOnlyList<string> MetricColumns { get; } = new[] { "validation_acc1", "validation_acc2" };
+
+    /// <summary>A frozen backbone stays in eval mode while the head trains (its BatchNorm statistics must not move).</summary>
+    public void SetMode(bool training)
+    {
+        if (training && !_cfg.Freeze) _model.Network.train(); else _model.Network.eval();
+    }
+
+    public StepOutcome Step(List<Example> batch)
+    {
+        using var scope = NewDisposeScope();
+        // Front end on the training thread: two LibTorch OpenMP teams thrash on 2 cores (see EquivariantObjective).
+        var x = _frontEnd.Forward(batch.Select(b => b.View).ToList(), _excerpt);
+        var y = tensor(batch.SelectMany(b => TempoClassStep.Target(b.Bpm, classes, _cfg.LabelSigma)).ToArray(), new long[] { batch.Count, classes });
+        return new StepOutcome(_step.ForwardBackward(x, y), batch.Count);
+    }
+
+    /// <summary>Loss NaN and accuracies 0 without a validation set (the columns of epochs.csv then read so).</summary>
+    public ValidationOutcome Validate()
+    {
+        var (loss, acc1, acc2) = Measure(_validation);
+        return new ValidationOutcome(loss, new[] { acc1, acc2 });
+    }
+
+    public void Stamp(ModelMetadata metadata, EpochRecord e)
+    {
+        metadata.SetReadout(new ClassHeadReadout(_labelSource));
+        if (!_cfg.Freeze) metadata.RemoveReadout<ScaleReadout>();   // z moved with the backbone
+        metadata.Description = (_startModel is null ? "supervised from scratch" : $"fine-tuned from {Path.GetFileName(_startModel)}")
+            + (_cfg.Freeze ? " (head only)" : " (whole network)");
+        var t = metadata.Training;
+        t["finetune_epochs"] = e.Epoch.ToString(CultureInfo.InvariantCulture);
+        t["finetune_train_loss"] = F(e.TrainLoss);
+        t["finetune_validation_loss"] = F(e.Validation.Loss ?? double.NaN);
+        t["finetune_validation_acc1"] = F(e.Validation.Metrics[0]);
+        t["finetune_validation_acc2"] = F(e.Validation.Metrics[1]);
+        t["finetune_train_tracks"] = _train.Count.ToString(CultureInfo.InvariantCulture);
+        t["finetune_labels"] = _labelSource;
+        t["finetune_wall_seconds"] = F(e.WallSeconds);
+    }
+
+    /// <summary>A training example: a random excerpt stretched by a random α, labelled round(BPM × α).</summary>
+    private Example Sample(LabelledTrack track, CorpusFile file, Random rng)
+    {
+        int n = _excerpt;
+        double alpha = _cfg.MinRate == _cfg.MaxRate ? _cfg.MinRate
+            : Math.Exp(Math.Log(_cfg.MinRate) + rng.NextDouble() * (Math.Log(_cfg.MaxRate) - Math.Log(_cfg.MinRate)));
+        // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
+        alpha = Math.Min(alpha, Math.Max(1.0, (classes - 1) / track.Bpm));
+        // Enough source that a sped-up view is music to the end (no silent tail that would hint at α).
+        int source = alpha == 1.0 ? n : (int)Math.Ceiling(n * alpha) + sr / 10;
+        long room = (long)(file.DurationSeconds * sr) - source;
+        long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
+        var excerpt = _cache.Read(file.Path, start, source);
+        var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, sr, n);
+        return new Example(view, track.Bpm * alpha);
+    }
+
+    public void ProduceEpoch(int epoch, Action<List<Example>> write, CancellationToken ct)
+    {
+        var order = RunFolder.EpochOrder(_train, _cfg.ExcerptsPerTrack, _cfg.Seed, epoch);
+        for (int s = 0; s < StepsPerEpoch; s++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = new List<Example>();
+            for (int k = s * _cfg.BatchSize; k < Math.Min(order.Count, (s + 1) * _cfg.BatchSize); k++)
+                batch.Add(Sample(order[k].Track, order[k].File, new Random(DeterministicSeed.Mix(_cfg.Seed, epoch, k))));
+            if (batch.Count > 0) write(batch);
+        }
+    }
+
+    private sealed record ValidationBatch(Tensor Inputs, double[] Bpms, long[] Classes);
+
+    /// <summary>Evenly spaced unstretched excerpts of each validation track, computed once.</summary>
+    private List<ValidationBatch> BuildValidation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val, LogMelFrontEnd fe)
+    {
+        int n = _excerpt;
+        var items = new List<(float[] View, double Bpm)>();
+        foreach (var (track, file) in val)
+        {
+            long total = (long)(file.DurationSeconds * sr);
+            int count = Math.Max(1, Math.Min(_cfg.ValidationExcerptsPerTrack, (int)(total / n)));
+            for (int k = 0; k < count; k++)
+            {
+                long start = count == 1 ? 0 : (long)((double)(total - n) * k / (count - 1));
+                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm));
+            }
+        }
+        var batches = new List<ValidationBatch>();
+        for (int s = 0; s < items.Count; s += _cfg.BatchSize)
+        {
+            var part = items.Skip(s).Take(_cfg.BatchSize).ToList();
+            var x = fe.Forward(part.Select(p => p.View).ToList(), n);
+            batches.Add(new ValidationBatch(x, part.Select(p => p.Bpm).ToArray(), part.Select(p => TempoClassStep.ClassOf(p.Bpm, classes)).ToArray()));
+        }
+        return batches;
+    }
+
+    /// <summary>Mean cross-entropy and excerpt-level Acc1/Acc2 of the arg-max class.</summary>
+    private (double Loss, double Acc1, double Acc2) Measure(List<ValidationBatch> batches)
+    {
+        if (batches.Count == 0) return (double.NaN, 0, 0);
+        double loss = 0; int n = 0, a1 = 0, a2 = 0;
+        foreach (var b in batches)
+        {
+            using var scope = NewDisposeScope();
+            var p = _step.Probabilities(b.Inputs);
+            loss += nn.functional.nll_loss(p.clamp_min(1e-12).log(), tensor(b.Classes), reduction: nn.Reduction.Sum).item<float>();
+            var arg = p.argmax(1).data<long>().ToArray();
+            for (int k = 0; k < arg.Length; k++)
+            {
+                n++;
+                if (arg[k] <= 0) continue;
+                if (TempoMetrics.Acc1(arg[k], b.Bpms[k], _cfg.Tolerance)) a1++;
+                if (TempoMetrics.Acc2(arg[k], b.Bpms[k], _cfg.Tolerance)) a2++;
+            }
+        }
+        return (loss / n, (double)a1 / n, (double)a2 / n);
+    }
+
+    private static string F(double v) => TrainingLoop.F(v);
+
+    public void Dispose()
+    {
+        foreach (var b in _validation) b.Inputs.Dispose();
+    }
+}
