@@ -23,7 +23,7 @@ public class DrumPatternRendererTests
         var b = DrumPatternRenderer.Render(128, seed: 5);
         Assert.Equal(a, b);
         Assert.All(a, v => Assert.InRange(v, -1f, 1f));
-        Assert.True(a.Any(v => Math.Abs(v) > 0.1f));
+        Assert.Contains(a, v => Math.Abs(v) > 0.1f);
     }
 
     [Fact]
