@@ -154,6 +154,8 @@ public class DspTempoEstimatorTests : IDisposable
         using var m = TempoMethods.Create("DSP", config: new EstimatorConfig { LocalHopSeconds = 5 });
         var dsp = Assert.IsType<DspTempoEstimator>(m);
         Assert.Equal(5, dsp.Config.LocalHopSeconds);
-        Assert.Throws<ArgumentException>(() => TempoMethods.Create("dsp", modelPath: "some.eqtm"));
+        var e = Assert.Throws<EquiTempoException>(() => TempoMethods.Create("dsp", modelPath: "some.eqtm"));
+        Assert.Equal(ErrorReason.InvalidSetting, e.Reason);
+        Assert.Equal(ErrorReason.InvalidSetting, Assert.Throws<EquiTempoException>(() => TempoMethods.Create("nope")).Reason);
     }
 }
