@@ -16,7 +16,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     {
         [CommandArgument(0, "<PATHS>"), Description("Audio files or folders (searched recursively).")] public string[] Paths { get; init; } = Array.Empty<string>();
         [CommandOption("--method <NAME>"), Description("model (default): the trained network; dsp: the signal-processing baseline (onset autocorrelation, librosa-style).")] public string Method { get; init; } = "model";
-        [CommandOption("-m|--model <FILE>"), Description("Model file for --method model (default: the shipped model).")] public string? Model { get; init; }
+        public const string ModelDescription = "Model file for --method model, or a shipped model by name: default (used when omitted), labelfree.";
+        [CommandOption("-m|--model <FILE|NAME>"), Description(ModelDescription)] public string? Model { get; init; }
         [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line) or tsv.")] public string Format { get; init; } = "table";
         [CommandOption("--local"), Description("Also compute a local tempo curve (sliding window).")] public bool Local { get; init; }
         [CommandOption("--hop <SECONDS>"), Description("Chunk hop for --method model (default: chunk length, non-overlapping).")] public double? Hop { get; init; }

@@ -16,7 +16,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Audio { get; init; }
         [CommandOption("--method <NAME>"), Description("Tempo method (default: model).")]
         public string Method { get; init; } = "model";
-        [CommandOption("-m|--model <FILE>"), Description("Model file for --method model (default: the shipped model).")]
+        [CommandOption("-m|--model <FILE|NAME>"), Description(EstimateCommand.Settings.ModelDescription)]
         public string? Model { get; init; }
         [CommandOption("--tolerance <FRACTION>"), Description("Relative tolerance of Acc1 and Acc2 (default 0.04).")]
         public double Tolerance { get; init; } = TempoMetrics.DefaultTolerance;
@@ -34,7 +34,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             if (!TempoMethods.Names.Contains(Method, StringComparer.OrdinalIgnoreCase))
                 return ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}");
             if (Model is not null && Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--model: the dsp method uses no model file");
-            if (Model is not null && !File.Exists(Model)) return ValidationResult.Error($"--model {Model}: no such file");
+            if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
             if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
             return ValidationResult.Success();

@@ -38,14 +38,18 @@ public sealed class TempoEstimator : ITempoMethod
         _readout = ChunkReadout.For(stored, Config.Tolerance);
     }
 
-    /// <summary>The model that ships with the project (models/equitempo-default.eqtm beside the binaries).</summary>
-    public static string DefaultModelPath =>
-        Path.Combine(AppContext.BaseDirectory, "models", "equitempo-default.eqtm");
+    /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
+    /// embedded in the assembly: no file beside the binaries is needed).</summary>
+    public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null) =>
+        Create(modelPath is null ? ShippedModels.Load(ShippedModels.Default) : TempoModel.Load(modelPath), config);
 
-    public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null)
+    /// <summary>A model that ships inside the assembly, by name: <see cref="ShippedModels.Default"/> or
+    /// <see cref="ShippedModels.LabelFree"/> (see <see cref="ShippedModels.Names"/>).</summary>
+    public static TempoEstimator LoadShipped(string name, EstimatorConfig? config = null) =>
+        Create(ShippedModels.Load(name), config);
+
+    private static TempoEstimator Create(TempoModel model, EstimatorConfig? config)
     {
-        var path = modelPath ?? DefaultModelPath;
-        var model = TempoModel.Load(path);
         try { return new TempoEstimator(model, config); }
         catch { model.Dispose(); throw; }
     }

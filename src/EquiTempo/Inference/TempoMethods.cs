@@ -1,10 +1,12 @@
 using EquiTempo.Baselines;
+using EquiTempo.Model;
 
 namespace EquiTempo.Inference;
 
 /// <summary>
 /// The tempo methods the CLI and the evaluation harness can run, by name. "model" is the trained
-/// network (the shipped model unless a model file is given); "dsp" is the signal-processing baseline
+/// network (the shipped default model unless a model is given: a file, or the name of a shipped model,
+/// <see cref="ShippedModels.Names"/>, when no file has that name); "dsp" is the signal-processing baseline
 /// (<see cref="DspTempoEstimator"/>), which takes the silence threshold, tolerance and local-curve hop from
 /// the <c>config</c> given to <see cref="Create"/> but takes no model file and no chunk hop.
 /// </summary>
@@ -15,10 +17,14 @@ public static class TempoMethods
     public static ITempoMethod Create(string method, string? modelPath = null, EstimatorConfig? config = null) =>
         method.ToLowerInvariant() switch
         {
-            "model" => TempoEstimator.Load(modelPath, config),
+            "model" => NamesShippedModel(modelPath) ? TempoEstimator.LoadShipped(modelPath!, config) : TempoEstimator.Load(modelPath, config),
             DspTempoEstimator.MethodName => CreateDsp(modelPath, config),
             _ => throw EquiTempoException.InvalidSetting("method", $"unknown method '{method}' (known: {string.Join(", ", Names)})"),
         };
+
+    /// <summary>True when <paramref name="model"/> is the name of a shipped model and no file has that name.</summary>
+    public static bool NamesShippedModel(string? model) =>
+        model is not null && !File.Exists(model) && ShippedModels.Names.Contains(model, StringComparer.OrdinalIgnoreCase);
 
     private static DspTempoEstimator CreateDsp(string? modelPath, EstimatorConfig? config)
     {

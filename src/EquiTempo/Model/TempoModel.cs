@@ -12,7 +12,7 @@ namespace EquiTempo.Model;
 public sealed class ModelMetadata
 {
     /// <summary>Version 2 stores the <see cref="ModelInput"/> once; version 1 kept its parts in the front-end
-    /// and network settings and is read by moving them there (<see cref="TempoModel.ReadMetadata"/>).</summary>
+    /// and network settings and is read by moving them there (<see cref="TempoModel.ReadMetadata(string)"/>).</summary>
     public const int CurrentFormatVersion = 2;
     public string Format { get; set; } = "equitempo-model";
     public int FormatVersion { get; set; } = CurrentFormatVersion;
@@ -121,8 +121,15 @@ public sealed class TempoModel : IDisposable
     public static ModelMetadata ReadMetadata(string path)
     {
         using var fs = OpenChecked(path);
-        using var r = new BinaryReader(fs, Encoding.UTF8);
-        return ReadHeader(r, path);
+        return ReadMetadata(fs, path);
+    }
+
+    /// <summary>Reads only the JSON header from <paramref name="stream"/> (left open);
+    /// <paramref name="name"/> names the source in error messages.</summary>
+    public static ModelMetadata ReadMetadata(Stream stream, string name)
+    {
+        using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        return ReadHeader(r, name);
     }
 
     /// <summary>True when the file this model was loaded from stored its float tensors as half precision
@@ -132,61 +139,76 @@ public sealed class TempoModel : IDisposable
     public static TempoModel Load(string path)
     {
         using var fs = OpenChecked(path);
-        using var r = new BinaryReader(fs, Encoding.UTF8);
-        var meta = ReadHeader(r, path);
+        return Load(fs, path);
+    }
+
+    /// <summary>Reads a model from <paramref name="stream"/> (left open; read forwards only, so it need not
+    /// seek). <paramref name="name"/> names the source in error messages: a file path, a resource name.</summary>
+    public static TempoModel Load(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        var meta = ReadHeader(r, name);
         var model = new TempoModel(meta);
         try
         {
-            var state = model.Network.state_dict();
-            int count = r.ReadInt32();
-            using var noGrad = no_grad();
-            for (int i = 0; i < count; i++)
-            {
-                string name = r.ReadString();
-                int dims = r.ReadInt32();
-                var shape = new long[dims];
-                for (int d = 0; d < dims; d++) shape[d] = r.ReadInt64();
-                long n = shape.Aggregate(1L, (a, b) => a * b);
-                byte kind = r.ReadByte();
-                if (!state.TryGetValue(name, out var target))
-                    throw new ModelFileException(path, $"unknown tensor '{name}' (model file from another network version?)");
-                if (!target.shape.SequenceEqual(shape))
-                    throw new ModelFileException(path, $"tensor '{name}' has shape [{string.Join(",", shape)}], network expects [{string.Join(",", target.shape)}]");
-                if (kind == 1)
-                {
-                    var vals = new long[n];
-                    for (long k = 0; k < n; k++) vals[k] = r.ReadInt64();
-                    using var src = tensor(vals, shape);
-                    target.copy_(src);
-                }
-                else if (kind == 2)
-                {
-                    model.HalfPrecision = true;
-                    var vals = new float[n];
-                    for (long k = 0; k < n; k++) vals[k] = (float)r.ReadHalf();
-                    using var src = tensor(vals, shape);
-                    target.copy_(src);
-                }
-                else if (kind != 0) throw new ModelFileException(path, $"tensor '{name}' has unknown storage kind {kind}");
-                else
-                {
-                    var bytes = r.ReadBytes(checked((int)(n * 4)));
-                    if (bytes.Length != n * 4) throw new EndOfStreamException();
-                    var vals = new float[n];
-                    Buffer.BlockCopy(bytes, 0, vals, 0, bytes.Length);
-                    using var src = tensor(vals, shape);
-                    target.copy_(src);
-                }
-            }
+            model.HalfPrecision = ReadTensors(r, model.Network.state_dict(), name);
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
             model.Dispose();
-            throw new ModelFileException(path, $"model file is truncated or corrupt ({e.Message})", e);
+            throw new ModelFileException(name, $"model file is truncated or corrupt ({e.Message})", e);
         }
         catch { model.Dispose(); throw; }
         model.Network.eval();
         return model;
+    }
+
+    /// <returns>Whether any float tensor was stored as half precision.</returns>
+    private static bool ReadTensors(BinaryReader r, Dictionary<string, Tensor> state, string name)
+    {
+        bool half = false;
+        int count = r.ReadInt32();
+        using var noGrad = no_grad();
+        for (int i = 0; i < count; i++)
+        {
+            string tensorName = r.ReadString();
+            int dims = r.ReadInt32();
+            var shape = new long[dims];
+            for (int d = 0; d < dims; d++) shape[d] = r.ReadInt64();
+            long n = shape.Aggregate(1L, (a, b) => a * b);
+            byte kind = r.ReadByte();
+            if (!state.TryGetValue(tensorName, out var target))
+                throw new ModelFileException(name, $"unknown tensor '{tensorName}' (model file from another network version?)");
+            if (!target.shape.SequenceEqual(shape))
+                throw new ModelFileException(name, $"tensor '{tensorName}' has shape [{string.Join(",", shape)}], network expects [{string.Join(",", target.shape)}]");
+            if (kind == 1)
+            {
+                var vals = new long[n];
+                for (long k = 0; k < n; k++) vals[k] = r.ReadInt64();
+                using var src = tensor(vals, shape);
+                target.copy_(src);
+            }
+            else if (kind == 2)
+            {
+                half = true;
+                var vals = new float[n];
+                for (long k = 0; k < n; k++) vals[k] = (float)r.ReadHalf();
+                using var src = tensor(vals, shape);
+                target.copy_(src);
+            }
+            else if (kind != 0) throw new ModelFileException(name, $"tensor '{tensorName}' has unknown storage kind {kind}");
+            else
+            {
+                var bytes = r.ReadBytes(checked((int)(n * 4)));
+                if (bytes.Length != n * 4) throw new EndOfStreamException();
+                var vals = new float[n];
+                Buffer.BlockCopy(bytes, 0, vals, 0, bytes.Length);
+                using var src = tensor(vals, shape);
+                target.copy_(src);
+            }
+        }
+        return half;
     }
 
     private static FileStream OpenChecked(string path)

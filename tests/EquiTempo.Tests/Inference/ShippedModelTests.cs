@@ -9,26 +9,26 @@ using EquiTempo.Training.Stretching;
 
 namespace EquiTempo.Tests.Inference;
 
-/// <summary>The model in models/ (copied beside the binaries) and the example clip in examples/.</summary>
+/// <summary>The models in models/ (embedded in the EquiTempo assembly) and the example clip in examples/.</summary>
 public class ShippedModelTests
 {
-    private static string Example([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "examples", "traveling_minstrels-excerpt.ogg"));
+    private static string RepoFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 
-    private static string LabelFreeModel => Path.Combine(Path.GetDirectoryName(TempoEstimator.DefaultModelPath)!, "equitempo-labelfree.eqtm");
+    private static string Example() => RepoFile(Path.Combine("examples", "traveling_minstrels-excerpt.ogg"));
 
     [Fact]
     public void ShippedModels_HaveTrainedClassHeads_SayWhatLabelsTheySaw_AndAreSmall()
     {
-        foreach (var path in new[] { TempoEstimator.DefaultModelPath, LabelFreeModel })
+        foreach (var name in ShippedModels.Names)
         {
-            Assert.True(File.Exists(path), $"{path} missing");
-            var meta = TempoModel.ReadMetadata(path);
+            var meta = ShippedModels.ReadMetadata(name);
             Assert.IsType<ClassHeadReadout>(meta.PreferredReadout);
-            Assert.InRange(new FileInfo(path).Length, 10_000, 99_000);   // tens of kB (float16)
+            using var s = ShippedModels.Open(name);
+            Assert.InRange(s.Length, 10_000, 99_000);   // tens of kB (float16)
         }
-        Assert.Contains("human-set BPM labels", TempoModel.ReadMetadata(TempoEstimator.DefaultModelPath).ReadoutOf<ClassHeadReadout>()!.Source);
-        Assert.Contains("no human labels", TempoModel.ReadMetadata(LabelFreeModel).ReadoutOf<ClassHeadReadout>()!.Source);
+        Assert.Contains("human-set BPM labels", ShippedModels.ReadMetadata(ShippedModels.Default).ReadoutOf<ClassHeadReadout>()!.Source);
+        Assert.Contains("no human labels", ShippedModels.ReadMetadata(ShippedModels.LabelFree).ReadoutOf<ClassHeadReadout>()!.Source);
         using var est = TempoEstimator.Load();
         var r = est.Estimate(Example());
         Assert.InRange(r.Bpm, 30, 300);
@@ -36,7 +36,28 @@ public class ShippedModelTests
         Assert.Equal(20, r.DurationSeconds, 0);
     }
 
-    private static bool WithinOrOctave(double estimate, double bpm) =>
+    [Fact]
+    public void EmbeddedModels_AreTheFilesInModels_AndLoadByName()
+    {
+        foreach (var name in ShippedModels.Names)
+        {
+            using var s = ShippedModels.Open(name);
+            using var copy = new MemoryStream();
+            s.CopyTo(copy);
+            Assert.True(File.ReadAllBytes(RepoFile(Path.Combine("models", $"equitempo-{name}.eqtm"))).AsSpan().SequenceEqual(copy.ToArray()), $"{name}: embedded model differs from models/");
+        }
+        using (var byFile = TempoEstimator.Load(RepoFile(Path.Combine("models", "equitempo-labelfree.eqtm"))))
+        using (var byName = TempoEstimator.LoadShipped("LabelFree"))
+        using (var byMethod = TempoMethods.Create("model", ShippedModels.LabelFree))
+        {
+            Assert.Equal(byFile.Metadata.PreferredReadout, byName.Metadata.PreferredReadout);
+            Assert.Equal(byFile.Metadata.PreferredReadout, ((TempoEstimator)byMethod).Metadata.PreferredReadout);
+        }
+        var e = Assert.Throws<ArgumentException>(() => TempoEstimator.LoadShipped("nosuch"));
+        Assert.Contains("labelfree", e.Message);
+    }
+
+    internal static bool WithinOrOctave(double estimate, double bpm) =>
         new[] { 1, 2, 0.5 }.Any(f => Math.Abs(estimate / (bpm * f) - 1) <= 0.04);
 
     [Theory]
@@ -50,17 +71,17 @@ public class ShippedModelTests
     public void ShippedModels_ClickTrackAndDrumPattern_WithinFourPercentOrAnOctave(double bpm)
     {
         // Clicks: noise bursts, a timbre the models never trained on; drums: the renderer with seeds outside its training draw.
-        foreach (var model in new[] { TempoEstimator.DefaultModelPath, LabelFreeModel })
-            ClickTrackAndDrumPattern(model, bpm);
+        foreach (var name in ShippedModels.Names)
+            ClickTrackAndDrumPattern(name, bpm);
     }
 
     private static void ClickTrackAndDrumPattern(string model, double bpm)
     {
-        using var est = TempoEstimator.Load(model);
+        using var est = TempoEstimator.LoadShipped(model);
         var clicks = est.Estimate(TestSignals.ClickTrack(bpm, 30, 44100, seed: 9), 44100);
         var drums = est.Estimate(DrumPatternRenderer.Render(bpm, seed: 900_000 + (int)bpm, new DrumRenderConfig(Seconds: 30)), 44100);
-        Assert.True(WithinOrOctave(clicks.Bpm, bpm), $"{Path.GetFileName(model)}: click track at {bpm} BPM: estimated {clicks.Bpm:F1}");
-        Assert.True(WithinOrOctave(drums.Bpm, bpm), $"{Path.GetFileName(model)}: drum pattern at {bpm} BPM: estimated {drums.Bpm:F1}");
+        Assert.True(WithinOrOctave(clicks.Bpm, bpm), $"{model}: click track at {bpm} BPM: estimated {clicks.Bpm:F1}");
+        Assert.True(WithinOrOctave(drums.Bpm, bpm), $"{model}: drum pattern at {bpm} BPM: estimated {drums.Bpm:F1}");
     }
 
     [Theory]

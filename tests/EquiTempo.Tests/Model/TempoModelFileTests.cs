@@ -81,4 +81,29 @@ public class TempoModelFileTests
         }
         finally { File.Delete(path); File.Delete(junk); }
     }
+
+    [Fact]
+    public void Stream_LoadsAsTheFileDoes_AndErrorsNameTheSource()
+    {
+        manual_seed(6);
+        using var model = new TempoModel();
+        model.Metadata.SetReadout(new ScaleReadout(77, "test"));
+        model.Network.eval();
+        using var bytes = new MemoryStream();
+        var path = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
+        try { model.Save(path); bytes.Write(File.ReadAllBytes(path)); }
+        finally { File.Delete(path); }
+        bytes.Position = 0;
+        using var loaded = TempoModel.Load(bytes, "in-memory");
+        Assert.True(bytes.CanRead);   // left open for the caller
+        Assert.Equal(77, loaded.Metadata.ReadoutOf<ScaleReadout>()!.Scale);
+        using var x = randn(2, 1, 81, 200);
+        using var z0 = model.Network.forward(x);
+        using var z1 = loaded.Network.forward(x);
+        Assert.True(allclose(z0, z1));
+        var e = Assert.Throws<InvalidDataException>(() => TempoModel.Load(new MemoryStream(bytes.ToArray()[..(int)(bytes.Length / 2)]), "Some.Resource.eqtm"));
+        Assert.Contains("Some.Resource.eqtm", e.Message);
+        var e2 = Assert.Throws<InvalidDataException>(() => TempoModel.ReadMetadata(new MemoryStream("not a model"u8.ToArray()), "Other.Resource"));
+        Assert.Contains("Other.Resource", e2.Message);
+    }
 }
