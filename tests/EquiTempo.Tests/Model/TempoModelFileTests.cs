@@ -101,9 +101,9 @@ public class TempoModelFileTests
         using var z0 = model.Network.forward(x);
         using var z1 = loaded.Network.forward(x);
         Assert.True(allclose(z0, z1));
-        var e = Assert.Throws<InvalidDataException>(() => TempoModel.Load(new MemoryStream(bytes.ToArray()[..(int)(bytes.Length / 2)]), "Some.Resource.eqtm"));
-        Assert.Contains("Some.Resource.eqtm", e.Message);
-        var e2 = Assert.Throws<InvalidDataException>(() => TempoModel.ReadMetadata(new MemoryStream("not a model"u8.ToArray()), "Other.Resource"));
-        Assert.Contains("Other.Resource", e2.Message);
+        var e = Assert.Throws<ModelFileException>(() => TempoModel.Load(new MemoryStream(bytes.ToArray()[..(int)(bytes.Length / 2)]), "Some.Resource.eqtm"));
+        Assert.StartsWith("Some.Resource.eqtm: ", e.Message);
+        var e2 = Assert.Throws<ModelFileException>(() => TempoModel.ReadMetadata(new MemoryStream("not a model"u8.ToArray()), "Other.Resource"));
+        Assert.Equal("Other.Resource: not an EquiTempo model file", e2.Message);
     }
 }
