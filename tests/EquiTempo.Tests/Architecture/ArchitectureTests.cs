@@ -9,11 +9,6 @@ namespace EquiTempo.Tests.Architecture;
 /// </summary>
 public partial class ArchitectureTests
 {
-    /// <summary>Files with a known violation, kept out of the flag check until they are fixed (paths from the repository root).</summary>
-    private static readonly string[] FlagCheckExceptions =
-    [
-    ];
-
     private static readonly string Root = FindRoot();
 
     private static string FindRoot()
@@ -125,16 +120,10 @@ public partial class ArchitectureTests
     {
         var violations = new List<string>();
         foreach (var project in new[] { "src/EquiTempo", "src/EquiTempo.Training", "src/EquiTempo.Evaluation" })
-            foreach (var file in SourceFiles(project).Where(f => !FlagCheckExceptions.Contains(Relative(f))))
+            foreach (var file in SourceFiles(project))
                 foreach (var literal in Parse(file).Literals)
                     if (CliFlag().IsMatch(literal.Trim('"', '@', '$')) || CliCommand().IsMatch(literal))
                         violations.Add($"{Relative(file)}: {literal}");
         Assert.True(violations.Count == 0, "the library names CLI flags or commands (say what is wrong, not which flag fixes it):\n" + string.Join("\n", violations));
-    }
-
-    [Fact]
-    public void TheFlagCheckExceptions_StillExist()
-    {
-        foreach (var file in FlagCheckExceptions) Assert.True(File.Exists(Path.Combine(Root, file)), file);
     }
 }
