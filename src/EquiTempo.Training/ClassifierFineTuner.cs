@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using EquiTempo.Audio;
 using EquiTempo.Evaluation;
 using EquiTempo.Features;
@@ -62,10 +61,8 @@ public sealed class ClassifierFineTuner
         var (trainFiles, valFiles) = AudioCorpus.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
         var val = valFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
-        File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(t => t.File.Path));
-        File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(t => t.File.Path));
-        File.WriteAllText(Path.Combine(outDir, "config.json"), JsonSerializer.Serialize(
-            new { fineTune = _cfg, startModel, labelSource, trainTracks = train.Count, validationTracks = val.Count }, TempoModel.Json));
+        run.WriteSetup(train.Select(t => t.File.Path), val.Select(t => t.File.Path),
+            new { fineTune = _cfg, startModel, labelSource, trainTracks = train.Count, validationTracks = val.Count });
         log($"{usable.Count} tracks: {train.Count} for training, {val.Count} for validation; labels: {labelSource}");
 
         manual_seed(_cfg.Seed + state.CompletedEpochs);

@@ -15,6 +15,7 @@ internal sealed class RunFolder
     public const string CheckpointFileName = "checkpoint.eqtm";
     private const string OptimizerFileName = "checkpoint.optim";
     private const string StateFileName = "state.json";
+    private const string ConfigFileName = "config.json";
 
     public string Directory { get; }
     public string ModelPath => Path.Combine(Directory, ModelFileName);
@@ -60,6 +61,15 @@ internal sealed class RunFolder
             File.Move(ModelPath + ".tmp", ModelPath, true);
         }
         WriteAtomic(StatePath, JsonSerializer.Serialize(state));
+    }
+
+    /// <summary>Records how the run was set up: the training and validation file lists (one path a line) and
+    /// config.json, written when a run starts or resumes so the folder always says what it was trained on.</summary>
+    public void WriteSetup(IEnumerable<string> trainPaths, IEnumerable<string> validationPaths, object config)
+    {
+        File.WriteAllLines(Path.Combine(Directory, "train-files.txt"), trainPaths);
+        File.WriteAllLines(Path.Combine(Directory, "validation-files.txt"), validationPaths);
+        File.WriteAllText(Path.Combine(Directory, ConfigFileName), JsonSerializer.Serialize(config, TempoModel.Json));
     }
 
     internal static void WriteAtomic(string path, string text)

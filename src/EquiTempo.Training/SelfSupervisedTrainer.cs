@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using EquiTempo.Audio;
 using EquiTempo.Features;
 using EquiTempo.Model;
@@ -29,7 +28,6 @@ public sealed class SelfSupervisedTrainer
 {
     public const string ModelFileName = RunFolder.ModelFileName;
     public const string CheckpointFileName = RunFolder.CheckpointFileName;
-    private const string ConfigFileName = "config.json";
 
     private readonly TrainingConfig _cfg;
     private readonly ModelInput _input;
@@ -71,10 +69,8 @@ public sealed class SelfSupervisedTrainer
         foreach (var s in skipped) log($"skipped {s}");
         if (files.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no usable audio files found in the given inputs");
         var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
-        File.WriteAllLines(Path.Combine(outDir, "train-files.txt"), train.Select(f => f.Path));
-        File.WriteAllLines(Path.Combine(outDir, "validation-files.txt"), val.Select(f => f.Path));
-        File.WriteAllText(Path.Combine(outDir, ConfigFileName), JsonSerializer.Serialize(
-            new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count }, TempoModel.Json));
+        run.WriteSetup(train.Select(f => f.Path), val.Select(f => f.Path),
+            new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count });
         log($"{files.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
 
         manual_seed(_cfg.Seed + state.CompletedEpochs);
