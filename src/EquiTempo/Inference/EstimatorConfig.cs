@@ -15,6 +15,11 @@ public sealed record EstimatorConfig
     public double SilenceDbfs { get; init; } = -70;
     /// <summary>Relative tolerance used for the agreement-based confidence (the Acc1 tolerance).</summary>
     public double Tolerance { get; init; } = 0.04;
+    /// <summary>Slowest tempo an answer may have (BPM), as madmom's and essentia's min-bpm; null = no lower bound
+    /// beyond the method's own range.</summary>
+    public double? MinBpm { get; init; }
+    /// <summary>Fastest tempo an answer may have (BPM); null = no upper bound beyond the method's own range.</summary>
+    public double? MaxBpm { get; init; }
 
     /// <summary>This record, or an <see cref="EquiTempoException"/> naming the first setting out of range. The chunk
     /// hop is checked against the chunk length of <paramref name="input"/> (the model's; the default input when null).</summary>
@@ -29,6 +34,12 @@ public sealed record EstimatorConfig
         if (!(double.IsFinite(SilenceDbfs) && SilenceDbfs <= 0))
             throw Bad(nameof(SilenceDbfs), $"{SilenceDbfs} dBFS must be finite and at most 0 (full scale)");
         if (!(Tolerance > 0 && Tolerance < 0.5)) throw Bad(nameof(Tolerance), $"{Tolerance} must lie strictly between 0 and 0.5");
+        if (MinBpm is double lo && !(double.IsFinite(lo) && lo > 0))
+            throw Bad(nameof(MinBpm), $"{lo} BPM must be a positive number");
+        if (MaxBpm is double hi && !(double.IsFinite(hi) && hi > 0))
+            throw Bad(nameof(MaxBpm), $"{hi} BPM must be a positive number");
+        if (MinBpm is double a && MaxBpm is double b && !(b >= 2 * a))
+            throw Bad(nameof(MaxBpm), $"{b} BPM must be at least twice the slowest tempo ({a} BPM), so that every tempo has a metrical level in range");
         return this;
     }
 
