@@ -7,11 +7,12 @@ public enum Verbosity { Quiet, Normal, Verbose }
 /// The two streams of a batch command: results on stdout, everything else on stderr (errors always; notes unless
 /// quiet; details when verbose; a one-line progress display only when stderr is a terminal). Every write clears
 /// the progress line first and redraws it after, so the progress never ends up inside a result or an error.
-/// Callers write from one thread at a time.
+/// Writes from several threads are serialised.
 /// </summary>
 public sealed class RunConsole(Verbosity verbosity, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
 {
     private string? _progress;
+    private readonly Lock _gate = new();
 
     public static RunConsole ForProcess(Verbosity verbosity) =>
         new(verbosity, Console.Out, Console.Error, !Console.IsErrorRedirected);
@@ -37,16 +38,22 @@ public sealed class RunConsole(Verbosity verbosity, TextWriter stdout, TextWrite
     public void Progress(string? line)
     {
         if (!stderrIsTerminal || verbosity == Verbosity.Quiet) return;
-        Clear();
-        _progress = line;
-        Draw();
+        lock (_gate)
+        {
+            Clear();
+            _progress = line;
+            Draw();
+        }
     }
 
     private void Around(Action write)
     {
-        Clear();
-        write();
-        Draw();
+        lock (_gate)
+        {
+            Clear();
+            write();
+            Draw();
+        }
     }
 
     private void Clear()
