@@ -40,13 +40,16 @@ if (args.Length == 0)
     app.Run(["--help"]);
     return ErrorReporting.UsageError;
 }
+// The parser takes a lone "-" for an option with no name; "--files-from -" means standard input, as in tar and rsync.
+var parsed = args.Select((a, i) => a == "-" && i > 0 && args[i - 1] == "--files-from" ? null : i + 1 < args.Length && a == "--files-from" && args[i + 1] == "-" ? "--files-from=-" : a)
+    .OfType<string>().ToArray();
 return ErrorReporting.Run(() =>
 {
     try
     {
-        return app.Run(args);
+        return app.Run(parsed);
     }
-    catch (CommandRuntimeException e) when (UsageMessages.Clarify(e.Message, args) is var clear && clear != e.Message)
+    catch (CommandRuntimeException e) when (UsageMessages.Clarify(e.Message, parsed) is var clear && clear != e.Message)
     {
         throw new UsageException(clear);
     }
