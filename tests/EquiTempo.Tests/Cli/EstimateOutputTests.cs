@@ -104,6 +104,27 @@ public class EstimateOutputTests : IDisposable
     }
 
     [Fact]
+    public async Task CtrlC_StopsTheRun_WithEveryResultWrittenSoFarComplete_AndSaysHowFarItGot()
+    {
+        // 200 names for one 30 s track (hard links): far more work than the moments before the signal.
+        var track = Clicks("track.wav", 120, 30);
+        var folder = Path.Combine(_dir, "many");
+        Directory.CreateDirectory(folder);
+        for (int i = 0; i < 200; i++) File.CreateSymbolicLink(Path.Combine(folder, $"t{i:D3}.wav"), track);
+        using var p = Start(null, false, "estimate", folder, "--format", "json");
+        var err = p.StandardError.ReadToEndAsync();
+        var lines = new List<string> { p.StandardOutput.ReadLine()!, p.StandardOutput.ReadLine()! };
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString()])) kill.WaitForExit();
+        lines.AddRange(Lines(await p.StandardOutput.ReadToEndAsync()));
+        await p.WaitForExitAsync();
+        Assert.Equal(130, p.ExitCode);
+        Assert.InRange(lines.Count, 2, 199);
+        Assert.Equal(Enumerable.Range(0, lines.Count).Select(i => Path.Combine(folder, $"t{i:D3}.wav")),
+            lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("file").GetString()));
+        Assert.Equal($"error: interrupted: {lines.Count} of 200 input(s) done and written", (await err).Trim());
+    }
+
+    [Fact]
     public void OutputFolder_GetsOneFilePerInput_SameNamesInDifferentFoldersKeptApart()
     {
         var x1 = Clicks("in/a/x.wav", 100);
