@@ -11,6 +11,7 @@ public enum Verbosity { Quiet, Normal, Verbose }
 /// </summary>
 public sealed class RunConsole(Verbosity verbosity, TextWriter stdout, TextWriter stderr, bool stderrIsTerminal)
 {
+    private bool _stderrIsTerminal = stderrIsTerminal;
     private string? _progress;
     private readonly Lock _gate = new();
 
@@ -37,7 +38,7 @@ public sealed class RunConsole(Verbosity verbosity, TextWriter stdout, TextWrite
     /// <summary>Replaces the progress line (terminal only, never when quiet); null removes it.</summary>
     public void Progress(string? line)
     {
-        if (!stderrIsTerminal || verbosity == Verbosity.Quiet) return;
+        if (!_stderrIsTerminal || verbosity == Verbosity.Quiet) return;
         lock (_gate)
         {
             Clear();
@@ -56,17 +57,24 @@ public sealed class RunConsole(Verbosity verbosity, TextWriter stdout, TextWrite
         }
     }
 
-    private void Clear()
-    {
-        if (_progress is null) return;
-        stderr.Write("\r\u001b[K");
-        stderr.Flush();
-    }
+    private void Clear() => Decorate("\r\u001b[K");
 
-    private void Draw()
+    private void Draw() => Decorate(_progress);
+
+    /// <summary>The progress line is decoration: a terminal that went away (closed window, ended session) stops it
+    /// rather than the run.</summary>
+    private void Decorate(string? text)
     {
-        if (_progress is null) return;
-        stderr.Write(_progress);
-        stderr.Flush();
+        if (_progress is null || text is null) return;
+        try
+        {
+            stderr.Write(text);
+            stderr.Flush();
+        }
+        catch (IOException)
+        {
+            _progress = null;
+            _stderrIsTerminal = false;
+        }
     }
 }
