@@ -23,7 +23,7 @@ public static class ErrorReporting
             WriteError(stderr, e.Message);
             return InputFailed;
         }
-        catch (Exception e) when (e is CommandParseException or CommandRuntimeException)
+        catch (Exception e) when (e is CommandParseException or CommandRuntimeException or UsageException)
         {
             WriteError(stderr, e.Message);
             return UsageError;

@@ -10,12 +10,14 @@ app.Configure(c =>
     c.UseStrictParsing();
     c.AddCommand<EstimateCommand>("estimate")
         .WithDescription("Tempo (BPM) of audio files: BPM, second tempo, salience, confidence.")
-        .WithExample("estimate", "examples/example.ogg");
+        .WithExample("estimate", "examples/traveling_minstrels-excerpt.ogg")
+        .WithExample("estimate", "examples", "--format", "json", "--min-bpm", "60", "--max-bpm", "200")
+        .WithExample("estimate", "examples", "--format", "jams", "-o", "tempi");
     c.AddCommand<CalibrateCommand>("calibrate")
         .WithDescription("Label-free calibration: fit BPM = scale × z on drum patterns the program renders itself.");
     c.AddCommand<EvalCommand>("eval")
         .WithDescription("Evaluate a tempo method on labelled audio: Acc1, Acc2, P-score by kind; writes tracks.csv, report.md, scatter.png.")
-        .WithExample("eval", "--labels", "gtzan/tempo", "--audio", "gtzan/genres", "--out", "eval/gtzan");
+        .WithExample("eval", "--labels", "~/.cache/equitempo/devsets/dev.tsv", "--out", "reports/default");
     c.AddCommand<TrainCommand>("train")
         .WithDescription("Self-supervised training (equivariant ratio loss) on folders of unlabelled audio.")
         .WithExample("train", "--audio", "~/.cache/equitempo/corpus/audio", "--out", "runs/ssl");
@@ -38,4 +40,17 @@ if (args.Length == 0)
     app.Run(["--help"]);
     return ErrorReporting.UsageError;
 }
-return ErrorReporting.Run(() => app.Run(args), Console.Error);
+// The parser takes a lone "-" for an option with no name; "--files-from -" means standard input, as in tar and rsync.
+var parsed = args.Select((a, i) => a == "-" && i > 0 && args[i - 1] == "--files-from" ? null : i + 1 < args.Length && a == "--files-from" && args[i + 1] == "-" ? "--files-from=-" : a)
+    .OfType<string>().ToArray();
+return ErrorReporting.Run(() =>
+{
+    try
+    {
+        return app.Run(parsed);
+    }
+    catch (CommandRuntimeException e) when (UsageMessages.Clarify(e.Message, parsed) is var clear && clear != e.Message)
+    {
+        throw new UsageException(clear);
+    }
+}, Console.Error);

@@ -20,7 +20,8 @@ public static class TempoCurvePlot
         plt.Title(Path.GetFileName(estimate.File ?? "tempo curve"));
         plt.XLabel("time (s)");
         plt.YLabel("BPM");
-        plt.ShowLegend();
+        // Outside the data area: inside, the legend hid the end of the curves, where a run or a track ends.
+        plt.ShowLegend(ScottPlot.Edge.Right);
         var dir = Path.GetDirectoryName(Path.GetFullPath(pngPath));
         if (dir is not null) Directory.CreateDirectory(dir);
         plt.SavePng(pngPath, 1000, 400);

@@ -36,7 +36,8 @@ public static class TrainingPlot
         plt.Title(title);
         plt.XLabel("epoch");
         plt.YLabel(lossName);
-        plt.ShowLegend();
+        // Outside the data area: inside, the legend hid the end of the curves, where a run or a track ends.
+        plt.ShowLegend(ScottPlot.Edge.Right);
         plt.SavePng(pngPath, 900, 500);
     }
 

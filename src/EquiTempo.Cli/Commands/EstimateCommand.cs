@@ -1,12 +1,12 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
 using EquiTempo.Audio;
+using EquiTempo.Baselines;
+using EquiTempo.Evaluation;
 using EquiTempo.Inference;
+using EquiTempo.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using EquiTempo.Evaluation;
 
 namespace EquiTempo.Cli.Commands;
 
@@ -14,94 +14,241 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<PATHS>"), Description("Audio files or folders (searched recursively).")] public string[] Paths { get; init; } = Array.Empty<string>();
+        [CommandArgument(0, "[PATHS]"), Description("Audio files or folders (searched recursively).")] public string[] Paths { get; init; } = Array.Empty<string>();
+        [CommandOption("--files-from <LIST>"), Description("Also read input paths from this file, one per line (- for standard input); relative paths are relative to the current folder.")] public string? FilesFrom { get; init; }
         [CommandOption("--method <NAME>"), Description("model (default): the trained network; dsp: the signal-processing baseline (onset autocorrelation, librosa-style).")] public string Method { get; init; } = "model";
         public const string ModelDescription = "Model file for --method model, or a shipped model by name: default (used when omitted), labelfree.";
         [CommandOption("-m|--model <FILE|NAME>"), Description(ModelDescription)] public string? Model { get; init; }
-        [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line) or tsv.")] public string Format { get; init; } = "table";
+        [CommandOption("-f|--format <FORMAT>"), Description("table (default), json (one object per line; a failed file is {\"file\", \"error\"}), tsv (header line; tab, newline, carriage return and backslash in a field are written \\t \\n \\r \\\\), mirex (T1, T2, salience of T1, tab-separated; the file first when several) or jams (one JAMS document per file, \"tempo\" namespace).")] public string Format { get; init; } = "table";
+        [CommandOption("-o|--output <FILE|DIR>"), Description("Write the results here instead of stdout: a file for one input; for several inputs, or an existing folder, one file per input under DIR (its path below the inputs' common folder + .bpm.json, .bpm.tsv, .bpm.txt (mirex), .jams or .bpm.table.txt).")] public string? Output { get; init; }
         [CommandOption("--local"), Description("Also compute a local tempo curve (sliding window).")] public bool Local { get; init; }
         [CommandOption("--hop <SECONDS>"), Description("Chunk hop for --method model (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
-        [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio name>.png per file.")] public string? Plot { get; init; }
-        public override ValidationResult Validate() =>
-            Paths.Length == 0 ? ValidationResult.Error("give at least one audio file or folder")
-            : Format is not ("table" or "json" or "tsv") ? ValidationResult.Error("--format must be table, json or tsv")
-            : !TempoMethods.Names.Contains(Method.ToLowerInvariant()) ? ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}")
-            : Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase) && Model is not null ? ValidationResult.Error("--model: the dsp method uses no model file")
-            : Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase) && Hop is not null ? ValidationResult.Error("--hop: the dsp method has no chunk hop")
-            : ValidationResult.Success();
+        [CommandOption("--min-bpm <BPM>"), Description("Slowest tempo an answer may have.")] public double? MinBpm { get; init; }
+        [CommandOption("--max-bpm <BPM>"), Description("Fastest tempo an answer may have (at least twice --min-bpm).")] public double? MaxBpm { get; init; }
+        [CommandOption("--silence-db <DBFS>"), Description("Chunks quieter than this RMS level carry no tempo and are skipped (default -70, at most 0).")] public double? SilenceDb { get; init; }
+        [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio path>.png per file.")] public string? Plot { get; init; }
+        [CommandOption("-q|--quiet"), Description("Only errors on stderr (no progress, no notes of files written).")] public bool Quiet { get; init; }
+        [CommandOption("-v|--verbose"), Description("Also say which model and decoder were used and how long each file took (stderr).")] public bool Verbose { get; init; }
+
+        public bool IsDsp => Method.Equals(DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>The flag of each estimator setting, so a value the library refuses is reported as the option to change.</summary>
+        private static readonly Dictionary<string, string> FlagOfSetting = new()
+        {
+            [$"estimator {nameof(EstimatorConfig.HopSeconds)}"] = "--hop",
+            [$"estimator {nameof(EstimatorConfig.MinBpm)}"] = "--min-bpm",
+            [$"estimator {nameof(EstimatorConfig.MaxBpm)}"] = "--max-bpm",
+            [$"estimator {nameof(EstimatorConfig.SilenceDbfs)}"] = "--silence-db",
+        };
+
+        public EstimatorConfig Config()
+        {
+            var config = new EstimatorConfig { HopSeconds = Hop, MinBpm = MinBpm, MaxBpm = MaxBpm };
+            return SilenceDb is double db ? config with { SilenceDbfs = db } : config;
+        }
+
+        public override ValidationResult Validate()
+        {
+            if (Paths.Length == 0 && FilesFrom is null) return ValidationResult.Error("give at least one audio file or folder, or --files-from LIST");
+            if (!EstimateFormat.Names.Contains(Format))
+                return ValidationResult.Error($"--format{(Format.StartsWith("__") ? "" : " " + Format)}: must be one of {string.Join(", ", EstimateFormat.Names)}");
+            if (!TempoMethods.Names.Contains(Method.ToLowerInvariant())) return ValidationResult.Error($"--method {Method}: must be one of {string.Join(", ", TempoMethods.Names)}");
+            if (IsDsp && Model is not null) return ValidationResult.Error("--model: the dsp method uses no model file");
+            if (IsDsp && Hop is not null) return ValidationResult.Error("--hop: the dsp method has no chunk hop");
+            if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
+            if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
+            if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
+                return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
+            if (Plot is not null && File.Exists(Plot) && !IsPngPath(Plot)) return ValidationResult.Error($"--plot {Plot}: is a file, not a folder or a .png path");
+            try
+            {
+                Config().Validated();
+            }
+            catch (EquiTempoException e) when (e.Subject is not null && FlagOfSetting.TryGetValue(e.Subject, out var flag))
+            {
+                return ValidationResult.Error($"{flag}: {e.Problem}");
+            }
+            return ValidationResult.Success();
+        }
+
+        public static bool IsPngPath(string path) => path.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
-        var files = new List<string>();
-        var errors = new ConcurrentBag<(string, string)>();
-        foreach (var p in s.Paths)
+        var console = RunConsole.ForProcess(s.Quiet ? Verbosity.Quiet : s.Verbose ? Verbosity.Verbose : Verbosity.Normal);
+        var inputs = CollectInputs(s);
+        if (!inputs.Any(i => i.Problem is null))
         {
-            if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
-            else if (File.Exists(p)) files.Add(p);
-            else errors.Add((p, $"{p}: no such file or folder"));
+            foreach (var i in inputs) console.Error(i.Problem!);
+            return ErrorReporting.InputFailed;
         }
-        using var estimator = TempoMethods.Create(s.Method, s.Model, new EstimatorConfig { HopSeconds = s.Hop });
-        var results = new TempoEstimate?[files.Count];
-        void EstimateAll(Action? onFile)
+        var files = inputs.Where(i => i.Problem is null).Select(i => i.Path).ToList();
+        if (s.Plot is not null && Settings.IsPngPath(s.Plot) && files.Count > 1)
+            throw new UsageException($"--plot {s.Plot}: a .png path holds one plot, but {files.Count} files were found; name a folder instead");
+        var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
+
+        using var method = TempoMethods.Create(s.Method, s.Model, s.Config());
+        var run = Describe(method, s.Model);
+        console.Detail($"method {run.Method}" + (run.Model is null ? "" : $", model {run.Model} (made {run.ModelVersion})") + $", {DecodersInUse()}");
+        var format = EstimateFormat.For(s.Format, run, EstimateFormat.FileColumnWidth(inputs.Select(i => i.Path), LineWidth()));
+        using var sink = ResultSink.Open(s.Output, inputs.Count, files, format, console);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCtrlC = (_, e) =>
         {
-            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, i =>
+            // The first Ctrl-C finishes cleanly (results written so far stay complete); a second one kills at once.
+            if (stop.IsCancellationRequested) return;
+            e.Cancel = true;
+            stop.Cancel();
+        };
+        Console.CancelKeyPress += onCtrlC;
+        int written = 0, failed = 0, nextInput = 0;
+        void Emit(EstimateRow row)
+        {
+            if (row.Error is not null) { failed++; console.Error(row.Error); }
+            sink.Write(row);
+            written++;
+            console.Progress($"{written}/{inputs.Count} files" + (failed > 0 ? $", {failed} failed" : "") + $"  {Path.GetFileName(row.File)}");
+        }
+        void EmitProblemsBefore(int index)
+        {
+            for (; nextInput < index; nextInput++)
+                if (inputs[nextInput].Problem is { } problem) Emit(new EstimateRow(inputs[nextInput].Path, null, problem));
+        }
+        var inputIndexOfFile = inputs.Select((input, i) => (input, i)).Where(x => x.input.Problem is null).Select(x => x.i).ToList();
+        try
+        {
+            console.Progress($"0/{inputs.Count} files");
+            TempoBatch.Run(method, files, s.Local || s.Plot is not null, outcome =>
             {
-                try
-                {
-                    results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
-                    if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
-                }
-                catch (EquiTempoException e) // one file's failure; anything else is a bug and stops the run
-                { errors.Add((files[i], e.Subject is null ? $"{files[i]}: {e.Message}" : e.Message)); }
-                onFile?.Invoke();
-            });
+                EmitProblemsBefore(inputIndexOfFile[outcome.Index]);
+                nextInput++;
+                var row = outcome.Estimate is { } r
+                    ? new EstimateRow(outcome.Path, r, null)
+                    : new EstimateRow(outcome.Path, null, outcome.Error!.Subject is null ? $"{outcome.Path}: {outcome.Error.Message}" : outcome.Error.Message);
+                if (row.Estimate is not null && plots is not null) row = DrawPlot(row, plots[row.File], console);
+                console.Detail($"{row.File}: {outcome.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s"
+                    + (row.Estimate is { } e ? $", {e.Chunks} chunk(s)" : ", failed") + $", {FormatOf(row.File)}");
+                Emit(row);
+            }, parallelism: 2, stop.Token);
+            EmitProblemsBefore(inputs.Count);
+            console.Progress(null);
+            sink.Finish();
         }
-        // A bar only where someone watches it: a terminal, several files, and a table (json/tsv go to scripts).
-        if (files.Count > 1 && s.Format == "table" && AnsiConsole.Profile.Capabilities.Interactive)
-            AnsiConsole.Progress().AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask($"estimating {files.Count} files", maxValue: files.Count);
-                    EstimateAll(() => task.Increment(1));
-                });
-        else EstimateAll(null);
-        var ok = results.Where(r => r != null).Select(r => r!).ToList();
-        switch (s.Format)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            case "json":
-                foreach (var r in ok)
-                    Console.WriteLine(JsonSerializer.Serialize(new
-                    {
-                        file = r.File, method = estimator.Name, bpm = Math.Round(r.Bpm, 2), bpm2 = Math.Round(r.Bpm2, 2), salience = Math.Round(r.Salience, 3),
-                        confidence = Math.Round(r.Confidence, 3), duration_s = Math.Round(r.DurationSeconds, 2), readout = r.Readout,
-                        curve = r.Curve?.Select(p => new[] { Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2) }),
-                    }));
-                break;
-            case "tsv":
-                Console.WriteLine("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s\tmethod");
-                foreach (var r in ok)
-                    Console.WriteLine(string.Join('\t', r.File, F(r.Bpm), F(r.Bpm2), F(r.Salience), F(r.Confidence), F(r.DurationSeconds), estimator.Name));
-                break;
-            default:
-                var t = new Table().AddColumns("file", "BPM", "2nd BPM", "salience", "confidence", "duration")
-                    .Caption($"method: {Markup.Escape(estimator.Name)}");
-                foreach (var r in ok)
-                    t.AddRow(Markup.Escape(r.File ?? ""), r.Bpm.ToString("F1"), r.Bpm2.ToString("F1"), r.Salience.ToString("F2"), r.Confidence.ToString("F2"), $"{r.DurationSeconds:F1} s");
-                if (ok.Count > 0) AnsiConsole.Write(t);
-                if (s.Local)
-                    foreach (var r in ok.Where(r => r.Curve != null))
-                        AnsiConsole.MarkupLineInterpolated($"[grey]{r.File}: {string.Join("  ", r.Curve!.Select(p => $"{p.TimeSeconds:F0}s {p.Bpm:F0}"))}[/]");
-                break;
+            console.Progress(null);
+            sink.Finish();
+            console.Error($"interrupted: {written} of {inputs.Count} input(s) done and written");
+            return Interrupted;
         }
-        foreach (var (_, m) in errors.OrderBy(e => e.Item1))
-            ErrorReporting.WriteError(Console.Error, m);
-        return errors.IsEmpty ? 0 : 1;
+        finally
+        {
+            Console.CancelKeyPress -= onCtrlC;
+        }
+        return failed == 0 ? 0 : ErrorReporting.InputFailed;
     }
 
-    private static string PlotPath(string plot, string audio, int files) =>
-        files == 1 && plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? plot : Path.Combine(plot, Path.GetFileName(audio) + ".png");
+    /// <summary>An input as given, expanded: an audio file, or a path that yields none and why (kept in its place).</summary>
+    private sealed record Input(string Path, string? Problem);
 
-    private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+    /// <summary>The paths on the command line and in --files-from, folders expanded, in the order given.</summary>
+    private static List<Input> CollectInputs(Settings s)
+    {
+        var given = s.Paths.Concat(s.FilesFrom is null ? [] : ReadList(s.FilesFrom));
+        var inputs = new List<Input>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var p in given)
+        {
+            if (Directory.Exists(p))
+            {
+                var found = AudioDecoder.FindAudioFiles([p]).ToList();
+                if (found.Count == 0)
+                    inputs.Add(new Input(p, $"{p}: no audio file in this folder (looked for {string.Join(" ", AudioDecoder.SearchedExtensions().Select(e => "." + e))})"));
+                inputs.AddRange(found.Where(f => seen.Add(Path.GetFullPath(f))).Select(f => new Input(f, null)));
+            }
+            else if (File.Exists(p)) { if (seen.Add(Path.GetFullPath(p))) inputs.Add(new Input(p, null)); }
+            else inputs.Add(new Input(p, $"{p}: no such file or folder"));
+        }
+        return inputs;
+    }
+
+    private static IEnumerable<string> ReadList(string list)
+    {
+        try
+        {
+            IReadOnlyList<string> lines = list == "-" ? ReadAll(Console.In) : File.ReadAllLines(list);
+            var paths = lines.Select(l => l.TrimEnd('\r')).Where(l => l.Trim().Length > 0).ToList();
+            if (paths.Count == 0) throw new EquiTempoException(ErrorReason.InvalidSetting, $"--files-from {list}", "the list holds no path (one path per line)");
+            return paths;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EquiTempoException(ErrorReason.InvalidSetting, $"--files-from {list}", $"cannot be read: {e.Message}");
+        }
+
+        static List<string> ReadAll(TextReader reader)
+        {
+            var lines = new List<string>();
+            for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine()) lines.Add(line);
+            return lines;
+        }
+    }
+
+    private static EstimateRow DrawPlot(EstimateRow row, string png, RunConsole console)
+    {
+        try
+        {
+            TempoCurvePlot.Write(png, row.Estimate!);
+            console.Note($"plot: {png}");
+            return row;
+        }
+        catch (EquiTempoException e)
+        {
+            return row with { Estimate = null, Error = e.Message };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return row with { Estimate = null, Error = $"{row.File}: plot {png} cannot be written: {e.Message}" };
+        }
+    }
+
+    /// <summary>Width a table line may take: COLUMNS when set, else the terminal's, else none (a file or a pipe gets
+    /// whole file names).</summary>
+    private static int? LineWidth()
+    {
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out int columns) && columns > 0)
+            return columns;
+        if (Console.IsOutputRedirected) return null;
+        try { return Console.WindowWidth > 0 ? Console.WindowWidth : null; }
+        catch (IOException) { return null; }
+    }
+
+    private static RunDescription Describe(ITempoMethod method, string? model)
+    {
+        if (method is not TempoEstimator estimator) return new RunDescription(method.Name, null, null);
+        string name = model is null || TempoMethods.NamesShippedModel(model)
+            ? $"equitempo-{(model ?? ShippedModels.Default).ToLowerInvariant()}"
+            : Path.GetFileNameWithoutExtension(model);
+        return new RunDescription(method.Name, name, estimator.Metadata.CreatedUtc.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+    }
+
+    private static string DecodersInUse()
+    {
+        string? ffmpeg = ExternalToolLocator.Find("ffmpeg");
+        if (ffmpeg is null) return "decoders: managed (ffmpeg is not on the PATH: WAV, Ogg Vorbis and MP3 only)";
+        return DecoderOptions.FromEnvironment().PreferManaged
+            ? $"decoders: managed first ({DecoderOptions.DecodersVariable}=managed), then {ffmpeg}"
+            : $"decoders: managed WAV reader, {ffmpeg} for everything else";
+    }
+
+    private static string FormatOf(string file)
+    {
+        try { return $"format {AudioDecoder.Probe(file).Format}"; }
+        catch (EquiTempoException) { return "format unknown"; }
+    }
 }

@@ -24,6 +24,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public int? MaxTracks { get; init; }
         [CommandOption("-o|--out <DIR>"), Description("Folder for tracks.csv, report.md and scatter.png.")]
         public string Out { get; init; } = "";
+        [CommandOption("-q|--quiet"), Description("Only errors on stderr (no progress, no notes).")]
+        public bool Quiet { get; init; }
+        [CommandOption("-v|--verbose"), Description("Also one line per track on stderr: its estimate and reference, or why it failed.")]
+        public bool Verbose { get; init; }
 
         public override ValidationResult Validate()
         {
@@ -37,6 +41,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
             if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
+            if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
             return ValidationResult.Success();
         }
     }
@@ -45,8 +50,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        var console = RunConsole.ForProcess(s.Quiet ? Verbosity.Quiet : s.Verbose ? Verbosity.Verbose : Verbosity.Normal);
         var dataset = LabelledDataset.Load(s.Labels, s.Audio);
-        foreach (var note in dataset.Notes) Console.Error.WriteLine($"note: {note}");
+        foreach (var note in dataset.Notes) console.Note($"note: {note}");
         var tracks = s.MaxTracks is int max ? LabelledDataset.Sample(dataset.Tracks, max) : dataset.Tracks.ToList();
         if (tracks.Count == 0)
         {
@@ -55,8 +61,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         Directory.CreateDirectory(s.Out);
         using var method = TempoMethods.Create(s.Method, s.Model);
         var options = new EvaluationOptions { Tolerance = s.Tolerance };
-        AnsiConsole.MarkupLineInterpolated($"evaluating [bold]{method.Name}[/] on {tracks.Count} track(s)");
-        var result = Run(method, tracks, options, ct);
+        console.Note($"evaluating {method.Name} on {tracks.Count} track(s)");
+        var result = Run(method, tracks, options, console, ct);
 
         EvaluationReportWriter.WriteCsv(result, Path.Combine(s.Out, CsvName));
         EvaluationReportWriter.WriteMarkdown(result, Path.Combine(s.Out, ReportName), "equitempo " + string.Join(' ', context.Arguments.Select(Quote)), ScatterName);
@@ -68,8 +74,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 EvaluationReportWriter.PScoreCell(k), k.Failed.ToString());
         AnsiConsole.Write(table);
         foreach (var f in result.Outcomes.Where(o => o.Failed))
-            Console.Error.WriteLine($"failed: {f.Error}");
-        AnsiConsole.MarkupLineInterpolated($"wrote {Path.Combine(s.Out, CsvName)}, {ReportName} and {ScatterName}");
+            console.Error($"failed: {f.Error}");
+        console.Note($"wrote {Path.Combine(s.Out, CsvName)}, {ReportName} and {ScatterName}");
         if (result.EvaluatedTracks == 0)
         {
             ErrorReporting.WriteError(Console.Error, $"none of the {tracks.Count} track(s) could be evaluated");
@@ -80,25 +86,18 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         return 0;
     }
 
-    private static TempoEvaluationResult Run(ITempoMethod method, IReadOnlyList<LabelledTrack> tracks, EvaluationOptions options, CancellationToken ct)
+    /// <summary>Runs the evaluation with a progress line on stderr when it is a terminal and, when verbose, a line
+    /// per track; stdout is kept for the summary.</summary>
+    private static TempoEvaluationResult Run(ITempoMethod method, IReadOnlyList<LabelledTrack> tracks, EvaluationOptions options, RunConsole console, CancellationToken ct)
     {
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        var progress = new SyncProgress<EvaluationProgress>(p =>
         {
-            var lines = new SyncProgress<EvaluationProgress>(p => Console.WriteLine($"[{p.Done}/{p.Total}] {Describe(p.Latest)}"));
-            return TempoEvaluation.Run(method, tracks, options, lines, ct);
-        }
-        return AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("evaluating", maxValue: tracks.Count);
-                var bar = new SyncProgress<EvaluationProgress>(p =>
-                {
-                    task.Value = p.Done;
-                    task.Description = Markup.Escape($"{p.Done}/{p.Total}, {p.Failed} failed: {Path.GetFileName(p.Latest.Track.Path)}");
-                });
-                return TempoEvaluation.Run(method, tracks, options, bar, ct);
-            });
+            console.Detail($"[{p.Done}/{p.Total}] {Describe(p.Latest)}");
+            console.Progress($"{p.Done}/{p.Total} tracks" + (p.Failed > 0 ? $", {p.Failed} failed" : "") + $"  {Path.GetFileName(p.Latest.Track.Path)}");
+        });
+        var result = TempoEvaluation.Run(method, tracks, options, progress, ct);
+        console.Progress(null);
+        return result;
     }
 
     private static string Describe(TrackOutcome o) =>

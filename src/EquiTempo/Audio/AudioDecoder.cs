@@ -103,15 +103,25 @@ public static class AudioDecoder
     public static bool IsAudioFileName(string path) =>
         !string.IsNullOrEmpty(path) && AudioExtensions.Contains(AudioFileInspector.Extension(path));
 
+    /// <summary>Audio in video containers: ffmpeg reads their sound track, so folders are searched for them only
+    /// where ffmpeg is installed (without it every one of them would be a decoding error).</summary>
+    private static readonly string[] VideoContainerExtensions = ["mp4", "m4v", "mkv", "webm", "mov"];
+
+    /// <summary>The extensions <see cref="FindAudioFiles"/> looks for in folders on this machine, sorted.</summary>
+    public static IReadOnlyList<string> SearchedExtensions() =>
+        AudioExtensions.Concat(ExternalToolLocator.Find("ffmpeg") is null ? [] : VideoContainerExtensions).Order(StringComparer.Ordinal).ToList();
+
     /// <summary>
     /// Expands the arguments into existing files: files are kept as given (whatever their extension, since they
-    /// were named explicitly), directories are searched recursively for audio file names. Missing paths are
-    /// skipped. The result is sorted ordinally and free of duplicates.
+    /// were named explicitly), directories are searched recursively for audio file names
+    /// (<see cref="SearchedExtensions"/>: the audio formats, plus video containers where ffmpeg is installed).
+    /// Missing paths are skipped. The result is sorted ordinally and free of duplicates.
     /// </summary>
     public static IEnumerable<string> FindAudioFiles(IEnumerable<string> filesOrDirectories)
     {
         ArgumentNullException.ThrowIfNull(filesOrDirectories);
         var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        var searched = new HashSet<string>(SearchedExtensions(), StringComparer.OrdinalIgnoreCase);
         var found = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string entry in filesOrDirectories)
         {
@@ -123,7 +133,7 @@ public static class AudioDecoder
             else if (Directory.Exists(entry))
             {
                 foreach (string file in Directory.EnumerateFiles(entry, "*", options))
-                    if (IsAudioFileName(file)) found.Add(file);
+                    if (searched.Contains(AudioFileInspector.Extension(file))) found.Add(file);
             }
         }
         return found.ToList();

@@ -65,8 +65,9 @@ public partial class CliTests : IDisposable
         var missing = Path.Combine(_dir, "missing.ogg");
         var (code, output, err) = Run("estimate", good, corrupt, missing, "--model", ScaledModelFile(), "--format", "json");
         Assert.Equal(1, code);
-        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        using var doc = JsonDocument.Parse(line);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);   // the good file, then the two failed ones as error objects, in order
+        using var doc = JsonDocument.Parse(lines[0]);
         Assert.Equal(good, doc.RootElement.GetProperty("file").GetString());
         Assert.True(doc.RootElement.GetProperty("bpm").GetDouble() > 0);
         foreach (var key in new[] { "bpm2", "salience", "confidence", "duration_s" }) Assert.True(doc.RootElement.TryGetProperty(key, out _), key);
@@ -84,9 +85,9 @@ public partial class CliTests : IDisposable
         var (code, output, _) = Run("estimate", _dir, "--model", ScaledModelFile(), "--format", "tsv");
         Assert.Equal(0, code);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s\tmethod", lines[0]);
+        Assert.Equal("file\tbpm\tbpm2\tsalience\tconfidence\tduration_s\tmethod\tmodel\tmodel_version\tchunks\terror", lines[0]);
         Assert.Equal(3, lines.Length);
-        Assert.All(lines.Skip(1), l => Assert.EndsWith("\tmodel:scale", l));
+        Assert.All(lines.Skip(1), l => Assert.Equal("model:scale", l.Split('\t')[6]));
     }
 
     [Fact]

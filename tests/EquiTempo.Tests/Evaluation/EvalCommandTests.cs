@@ -14,10 +14,11 @@ public class EvalCommandTests : IDisposable
     {
         var index = SmallEvaluationSet.Write(_dir);
         var outDir = Path.Combine(_dir, "out");
-        var (code, output, err) = CliTests.Run("eval", "--labels", index, "--method", "model", "--out", outDir);
+        var (code, output, err) = CliTests.Run("eval", "--labels", index, "--method", "model", "--out", outDir, "--verbose");
         Assert.True(code == 0, $"exit {code}\n{output}\n{err}");
         foreach (var row in new[] { "clicks", "drums", "overall", "Acc1", "P-score" }) Assert.Contains(row, output);
-        Assert.Contains("[4/4]", output);                     // plain progress lines when not on a terminal
+        Assert.Contains("[4/4]", err);                        // a line per track with --verbose, on stderr
+        Assert.DoesNotContain("[4/4]", output);
         Assert.Contains($"failed: {Path.Combine(_dir, SmallEvaluationSet.CorruptName)}", err);
         Assert.Contains("1 of 4 track(s) failed", output);
         Assert.Equal(5, File.ReadAllLines(Path.Combine(outDir, "tracks.csv")).Length);
