@@ -67,7 +67,8 @@ public sealed class SelfSupervisedTrainer
             if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
         });
         foreach (var s in skipped) log($"skipped {s}");
-        if (files.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no usable audio files found in the given inputs");
+        if (files.Count == 0)
+            throw new EquiTempoException(ErrorReason.InvalidData, null, $"no usable audio files: all {skipped.Count} were skipped (first: {skipped[0]})");
         var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
         run.WriteSetup(train.Select(f => f.Path), val.Select(f => f.Path),
             new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count });
@@ -83,7 +84,7 @@ public sealed class SelfSupervisedTrainer
             s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
             resume, progress, log, ct);
         var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();
-        return new TrainingResult(run.ModelPath, _cfg.Epochs, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
+        return new TrainingResult(run.ModelPath, outcome.LastEpoch, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
     }
 
     private static TempoModel StartFrom(string path, ModelMetadata meta)

@@ -20,7 +20,16 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [CommandOption("--evaluate <INDEX>"), Description("After fitting, report Acc1/Acc2 of the scale readout on this labelled index.")]
         public string? Evaluate { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 42;
-        public override ValidationResult Validate() => string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required") : ValidationResult.Success();
+        public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.Required("--model", Model),
+            OptionChecks.NotAFolder("--model", Model),
+            OptionChecks.NotAFolder("--out", Out),
+            OptionChecks.IntRange("--examples", Examples, 2, MaxExamples),
+            OptionChecks.Needs("--max-tracks", MaxTracks is not null, "--labels", Labels is not null),
+            OptionChecks.IntRange("--max-tracks", MaxTracks, 1));
+
+        /// <summary>The renders are held in memory together (2.4 MB each at the default chunk).</summary>
+        private const int MaxExamples = 1000;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
