@@ -4,7 +4,6 @@ using EquiTempo.Features;
 using EquiTempo.Model;
 using EquiTempo.Tests.Training;
 using EquiTempo.Training;
-using static TorchSharp.torch;
 
 namespace EquiTempo.Tests.Cli;
 
@@ -35,17 +34,8 @@ public class TrainingCommandTests : IDisposable
         var (code, output, err) = CliTests.Run(TinyTrain(resumed, 3).Append("--resume").ToArray());
         Assert.True(code == 0, err);
         Assert.Contains("3 epochs", output);
-        foreach (var log in new[] { "steps.csv", "epochs.csv" })
-            Assert.Equal(LossColumns(whole, log), LossColumns(resumed, log));
-        using var a = TempoModel.Load(Path.Combine(whole, SelfSupervisedTrainer.CheckpointFileName));
-        using var b = TempoModel.Load(Path.Combine(resumed, SelfSupervisedTrainer.CheckpointFileName));
-        foreach (var ((name, x), (_, y)) in a.Network.state_dict().Zip(b.Network.state_dict()))
-            Assert.True(x.equal(y).all().item<bool>(), $"{name} differs after resuming in a new process");
+        ResumeDeterminismTests.AssertSameRun(whole, resumed, lossColumns: 1);
     }
-
-    /// <summary>epoch, step or train loss, and the loss columns: everything but speed and time.</summary>
-    private static List<string> LossColumns(string run, string file) =>
-        File.ReadAllLines(Path.Combine(run, file)).Skip(1).Select(l => string.Join(",", l.Split(',').Take(3))).ToList();
 
     [Fact]
     public void Finetune_WithoutValidationTracks_ReportsNoAccuracy()
@@ -63,10 +53,8 @@ public class TrainingCommandTests : IDisposable
     /// <summary>An untrained model whose z is positive (output bias 1), stored as float16, and z of each test track.</summary>
     private (string Path, double[] LogZ) HalfPrecisionModel()
     {
-        manual_seed(4);
         var path = Path.Combine(_dir, "m.eqtm");
-        using var m = new TempoModel(new ModelMetadata { Input = new ModelInput(ChunkSamples: 88_200), Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
-        using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
+        using var m = TestModels.PositiveZ(4, new ModelInput(ChunkSamples: 88_200));
         m.Save(path, halfPrecision: true);
         using var saved = TempoModel.Load(path);
         using var fe = saved.CreateFrontEnd();

@@ -73,7 +73,7 @@ public class ResumeDeterminismTests : IDisposable
     private static SyncProgress StopAtEpoch2(CancellationTokenSource cts) => new(p => { if (p.Epoch == 2) cts.Cancel(); });
 
     /// <summary>Per-step losses and per-epoch results equal to the last digit logged (G6), and the final weights bit for bit.</summary>
-    private static void AssertSameRun(string whole, string resumed, int lossColumns)
+    internal static void AssertSameRun(string whole, string resumed, int lossColumns)
     {
         Assert.Equal(Columns(whole, "steps.csv", 3), Columns(resumed, "steps.csv", 3));              // epoch, step, loss
         Assert.Equal(Columns(whole, "epochs.csv", 2 + lossColumns), Columns(resumed, "epochs.csv", 2 + lossColumns));
