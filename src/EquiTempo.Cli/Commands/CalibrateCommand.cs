@@ -40,6 +40,8 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
             labels = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
             if (s.MaxTracks is int m) labels = EquiTempo.Evaluation.LabelledDataset.Sample(labels.ToList(), m, s.Seed);
         }
+        // Read before fitting, so a bad --evaluate index fails before the model is rewritten.
+        var evaluation = s.Evaluate is null ? null : EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate);
         var output = s.Out ?? s.Model;   // in place unless --out: the caller asked for it by leaving --out out
         var result = ScaleCalibrator.Calibrate(s.Model, output, new CalibrationOptions { Examples = s.Examples, Labels = labels, Seed = s.Seed },
             w => Console.Error.WriteLine($"warning: {w}"));
@@ -53,11 +55,11 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {output}{(result.HalfPrecision ? " (float16, as the input)" : "")}");
         if (result.Warning is not null) Console.Error.WriteLine($"warning: {result.Warning}");
-        if (s.Evaluate is not null)
+        if (evaluation is not null)
         {
             using var model = TempoModel.Load(output);
             using var fe = model.CreateFrontEnd();
-            var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate), w => Console.Error.WriteLine($"warning: {w}"));
+            var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, evaluation, w => Console.Error.WriteLine($"warning: {w}"));
             AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {e.Tracks}, Acc1 = {e.Acc1:P1}, Acc2 = {e.Acc2:P1}, r(log z, log BPM) = {e.LogCorrelation:F3}");
         }
         return 0;

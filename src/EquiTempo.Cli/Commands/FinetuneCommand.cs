@@ -12,7 +12,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
     {
         [CommandOption("-m|--model <FILE>"), Description("Self-supervised model to start from.")] public string? Model { get; init; }
         [CommandOption("--fresh"), Description("Start from a fresh network instead (the supervised-from-scratch baseline).")] public bool Fresh { get; init; }
-        [CommandOption("-l|--labels <INDEX>"), Description("Labelled tracks: an index file (CSV/TSV: path, bpm[, kind]) or a folder of annotation files beside their audio; repeatable.")] public string[] Labels { get; init; } = Array.Empty<string>();
+        [CommandOption("-l|--labels <INDEX>"), Description("Labelled tracks: an index file (CSV/TSV: path, bpm and optionally kind) or a folder of annotation files beside their audio; repeatable.")] public string[] Labels { get; init; } = Array.Empty<string>();
         [CommandOption("-o|--out <DIR>"), Description("Run folder: checkpoints, logs, model.eqtm (the best validation epoch).")] public string Out { get; init; } = "";
         [CommandOption("--freeze"), Description("Train the class head only (a linear probe on frozen features).")] public bool Freeze { get; init; }
         [CommandOption("--resume"), Description("Continue the run in --out from its last completed epoch.")] public bool Resume { get; init; }

@@ -108,6 +108,7 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
         Add("calibrate: model not a model", new[] { "calibrate", "--model", "{not-a-model}" }, "", Input, "not-a-model.eqtm");
         Add("calibrate: output is a folder", new[] { "calibrate", "--model", "{model}", "--out", "{empty}" }, "", Usage, "--out", "is a folder");
         Add("calibrate: labels malformed", Calibrate, "--labels {bad-labels}", Input, "bad-labels.tsv:2");
+        Add("calibrate: evaluation index missing (found after the model was rewritten)", new[] { "calibrate", "--model", "{model}", "--evaluate", "{missing}" }, "", Input, "missing");
         Add("calibrate: misspelled option", Calibrate, "--exampels 4", Usage, "exampels");
 
         Add("equivariance: zero files", Equivariance, "--max-files 0", Usage, "--max-files");

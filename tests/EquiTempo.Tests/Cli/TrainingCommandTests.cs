@@ -37,6 +37,22 @@ public class TrainingCommandTests : IDisposable
         ResumeDeterminismTests.AssertSameRun(whole, resumed, lossColumns: 1);
     }
 
+    [Theory]
+    [InlineData("train", "--excerpt-samples")]
+    [InlineData("finetune", "--label-sigma")]      // its help once crashed on a '[' read as markup
+    [InlineData("calibrate", "--examples")]
+    [InlineData("equivariance", "--max-files")]
+    [InlineData("render-rhythms", "--seconds")]
+    [InlineData("render-songs", "--soundfont")]
+    [InlineData("compact", "OUT")]
+    [InlineData("info", "MODEL")]
+    public void Help_ListsTheOptions(string command, string option)
+    {
+        var (code, output, err) = CliTests.Run(command, "--help");
+        Assert.True(code == 0, err);
+        Assert.Contains(option, output);
+    }
+
     [Fact]
     public void Finetune_WithoutValidationTracks_ReportsNoAccuracy()
     {
