@@ -57,7 +57,8 @@ public sealed class ClassifierFineTuner
         // Decode once into the cache; a track that fails is reported and left out.
         var (usable, skipped) = AudioCorpus.DecodeLabelled(tracks, cache, ct);
         foreach (var s in skipped) log($"skipped {s}");
-        if (usable.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no labelled track could be decoded");
+        if (usable.Count == 0)
+            throw new EquiTempoException(ErrorReason.InvalidData, null, tracks.Count == 0 ? "no labelled tracks were given" : $"none of the {tracks.Count} labelled tracks could be decoded");
         var byPath = usable.GroupBy(u => u.File.Path).ToDictionary(g => g.Key, g => g.First().Track);
         var (trainFiles, valFiles) = AudioCorpus.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();

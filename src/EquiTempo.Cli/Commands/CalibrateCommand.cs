@@ -38,6 +38,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         if (s.Labels is not null)
         {
             labels = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
+            if (labels.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, s.Labels, "holds no labelled tracks");
             if (s.MaxTracks is int m) labels = EquiTempo.Evaluation.LabelledDataset.Sample(labels.ToList(), m, s.Seed);
         }
         // Read before fitting, so a bad --evaluate index fails before the model is rewritten.

@@ -62,6 +62,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         foreach (var labels in s.Labels)
         {
             var set = LabelledDataset.Load(labels);
+            if (set.Tracks.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, labels, "holds no labelled tracks");
             foreach (var note in set.Notes) AnsiConsole.MarkupLineInterpolated($"[grey]{note}[/]");
             tracks.AddRange(set.Tracks);
         }

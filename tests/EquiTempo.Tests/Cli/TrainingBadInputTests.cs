@@ -13,6 +13,7 @@ public sealed class TrainingBadInputFiles : IDisposable
         var tracks = ClickTrackFiles.Write(Path.Combine(Dir, "audio"), new[] { 100.0, 140 }, 3);
         File.WriteAllLines(Path.Combine(Dir, "labels.tsv"), new[] { "path\tbpm" }.Concat(tracks.Select(t => $"{t.Path}\t{t.Bpm}")));
         File.WriteAllLines(Path.Combine(Dir, "bad-labels.tsv"), new[] { "path\tbpm", $"{tracks[0].Path}\tfast" });
+        File.WriteAllLines(Path.Combine(Dir, "no-labels.tsv"), new[] { "path\tbpm" });
         // Copied, not built: a new network would draw from LibTorch's global generator under other tests' seeds.
         using (var shipped = ShippedModels.Open(ShippedModels.Default))
         using (var copy = File.Create(Path.Combine(Dir, "model.eqtm"))) shipped.CopyTo(copy);
@@ -27,7 +28,7 @@ public sealed class TrainingBadInputFiles : IDisposable
         string fresh = Path.Combine(Dir, $"out-{Guid.NewGuid():N}");
         return args.Select(a => a
             .Replace("{audio}", Path.Combine(Dir, "audio")).Replace("{labels}", Path.Combine(Dir, "labels.tsv"))
-            .Replace("{bad-labels}", Path.Combine(Dir, "bad-labels.tsv")).Replace("{model}", Path.Combine(Dir, "model.eqtm"))
+            .Replace("{bad-labels}", Path.Combine(Dir, "bad-labels.tsv")).Replace("{no-labels}", Path.Combine(Dir, "no-labels.tsv")).Replace("{model}", Path.Combine(Dir, "model.eqtm"))
             .Replace("{not-a-model}", Path.Combine(Dir, "not-a-model.eqtm")).Replace("{file}", Path.Combine(Dir, "a-file"))
             .Replace("{empty}", Path.Combine(Dir, "empty")).Replace("{missing}", Path.Combine(Dir, "missing"))
             .Replace("{out}", fresh)).ToArray();
@@ -96,6 +97,8 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
         Add("finetune: both a model and fresh", Finetune, "--fresh", Usage, "--model", "--fresh");
         Add("finetune: labels file missing", new[] { "finetune", "--model", "{model}", "--labels", "{missing}", "--out", "{out}" }, "", Input, "missing", "no such index");
         Add("finetune: labels malformed (line number)", new[] { "finetune", "--model", "{model}", "--labels", "{bad-labels}", "--out", "{out}" }, "", Input, "bad-labels.tsv:2", "fast");
+        Add("finetune: labels index with no rows (blamed decoding)", new[] { "finetune", "--model", "{model}", "--labels", "{no-labels}", "--out", "{out}" }, "", Input, "no-labels.tsv", "no labelled tracks");
+        Add("finetune: labels folder without annotations", new[] { "finetune", "--model", "{model}", "--labels", "{empty}", "--out", "{out}" }, "", Input, "empty", "no annotation files");
         Add("finetune: model file not a model", new[] { "finetune", "--model", "{not-a-model}", "--labels", "{labels}", "--out", "{out}" }, "", Input, "not-a-model.eqtm");
         Add("finetune: model file missing", new[] { "finetune", "--model", "{missing}", "--labels", "{labels}", "--out", "{out}" }, "", Input, "missing", "not found");
         Add("finetune: run folder is a file", new[] { "finetune", "--model", "{model}", "--labels", "{labels}", "--out", "{file}" }, "", Usage, "--out", "is a file");
@@ -109,6 +112,7 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
         Add("calibrate: output is a folder", new[] { "calibrate", "--model", "{model}", "--out", "{empty}" }, "", Usage, "--out", "is a folder");
         Add("calibrate: labels malformed", Calibrate, "--labels {bad-labels}", Input, "bad-labels.tsv:2");
         Add("calibrate: evaluation index missing (found after the model was rewritten)", new[] { "calibrate", "--model", "{model}", "--evaluate", "{missing}" }, "", Input, "missing");
+        Add("calibrate: labels index with no rows", Calibrate, "--labels {no-labels}", Input, "no-labels.tsv", "no labelled tracks");
         Add("calibrate: misspelled option", Calibrate, "--exampels 4", Usage, "exampels");
 
         Add("equivariance: zero files", Equivariance, "--max-files 0", Usage, "--max-files");

@@ -102,7 +102,7 @@ public class ClassifierFineTunerTests : IDisposable
     {
         Assert.Equal(ErrorReason.InvalidSetting, Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, null, RunDir, "t")).Reason);
         var e = Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1)).Run(_tracks.Where(t => t.Path.EndsWith("broken.wav")).ToList(), StartModel, RunDir + "2", "t"));
-        Assert.Contains("no labelled track", e.Message);
+        Assert.Contains("none of the 1 labelled tracks could be decoded", e.Message);
         Assert.Equal(ErrorReason.InvalidData, e.Reason);
     }
 
