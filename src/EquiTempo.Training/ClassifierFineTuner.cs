@@ -47,6 +47,7 @@ public sealed class ClassifierFineTuner
         // MaxValue, not ∞: the state is JSON.
         var state = run.StartOrResume(resume, new RunState(0, 0, -1, 0, double.MaxValue, 0), "fine-tuning run");
 
+        manual_seed(_cfg.Seed);   // a fresh network's initial weights; the loop seeds each epoch itself
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
         _cfg.Validated(model.Metadata.Input.HopLength);
@@ -56,7 +57,8 @@ public sealed class ClassifierFineTuner
         // Decode once into the cache; a track that fails is reported and left out.
         var (usable, skipped) = AudioCorpus.DecodeLabelled(tracks, cache, ct);
         foreach (var s in skipped) log($"skipped {s}");
-        if (usable.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no labelled track could be decoded");
+        if (usable.Count == 0)
+            throw new EquiTempoException(ErrorReason.InvalidData, null, tracks.Count == 0 ? "no labelled tracks were given" : $"none of the {tracks.Count} labelled tracks could be decoded");
         var byPath = usable.GroupBy(u => u.File.Path).ToDictionary(g => g.Key, g => g.First().Track);
         var (trainFiles, valFiles) = AudioCorpus.Split(usable.Select(u => u.File).ToList(), _cfg.ValidationFraction, _cfg.Seed);
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
@@ -65,14 +67,13 @@ public sealed class ClassifierFineTuner
             new { fineTune = _cfg, startModel, labelSource, trainTracks = train.Count, validationTracks = val.Count });
         log($"{usable.Count} tracks: {train.Count} for training, {val.Count} for validation; labels: {labelSource}");
 
-        manual_seed(_cfg.Seed + state.CompletedEpochs);
         using var frontEnd = model.CreateFrontEnd();
         using var objective = new TempoClassObjective(model, _cfg, train, val, cache, frontEnd, startModel, labelSource);
         var start = new LoopState(state.CompletedEpochs, state.BestEpoch, state.BestLoss == double.MaxValue ? null : state.BestLoss,
             new[] { state.BestAcc1, state.BestAcc2 }, state.EpochsSinceBest);
         var outcome = TrainingLoop.Run(objective, model, outDir, start,
             s => new RunState(s.CompletedEpochs, s.BestEpoch, s.BestMetrics[0], s.BestMetrics[1], s.BestLoss ?? double.MaxValue, s.EpochsSinceBest),
-            new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, _cfg.Patience, "EquiTempo fine-tuning", "cross-entropy"),
+            new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, _cfg.Patience, _cfg.Seed, "EquiTempo fine-tuning", "cross-entropy"),
             resume, progress, log, ct);
         var best = outcome.State;
         return new FineTuneResult(run.ModelPath, outcome.LastEpoch, best.BestEpoch, best.BestMetrics[0], best.BestMetrics[1], best.BestLoss ?? double.MaxValue,

@@ -26,7 +26,12 @@ internal sealed class RunFolder
     public RunFolder(string directory)
     {
         Directory = directory;
-        System.IO.Directory.CreateDirectory(directory);
+        if (File.Exists(directory)) throw new EquiTempoException(ErrorReason.TrainingRun, directory, "is a file, not a run folder");
+        try { System.IO.Directory.CreateDirectory(directory); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EquiTempoException(ErrorReason.TrainingRun, directory, $"cannot create the run folder: {e.Message}", e);
+        }
     }
 
     /// <summary>The saved state when resuming, else <paramref name="fresh"/>; refuses to resume nothing or to overwrite a run.</summary>

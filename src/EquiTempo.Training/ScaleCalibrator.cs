@@ -38,12 +38,19 @@ public static class ScaleCalibrator
         var fit = options.Labels is null
             ? ScaleCalibration.FitOnRenderedRhythms(model.Network, fe, options.Examples, seed: options.Seed)
             : ScaleCalibration.FitOnLabelledTracks(model.Network, fe, options.Labels, warn);
+        // A z that falls as tempo rises has no scale: saving the fit would make a model that reads tempo backwards.
+        // NaN (one example, or all z equal) cannot be judged and is let through with the warning below.
+        if (fit.LogCorrelation <= 0)
+            throw new EquiTempoException(ErrorReason.InvalidModel, modelPath,
+                $"r(log z, log BPM) is {fit.LogCorrelation:F3} over {fit.Examples} examples: z does not rise with tempo, so no scale can read it; nothing was written");
         model.Metadata.SetReadout(new ScaleReadout(fit.Scale, fit.Source));
         model.Metadata.Training["calibration_examples"] = fit.Examples.ToString(CultureInfo.InvariantCulture);
         model.Metadata.Training["calibration_log_correlation"] = fit.LogCorrelation.ToString("F3", CultureInfo.InvariantCulture);
         model.Metadata.Training["calibration_acc1_on_renders"] = fit.Acc1.ToString("F3", CultureInfo.InvariantCulture);
         model.Save(outputPath, model.HalfPrecision);
-        string? warning = fit.LogCorrelation < PoorLogCorrelation
+        string? warning = double.IsNaN(fit.LogCorrelation)
+            ? $"r(log z, log BPM) cannot be measured on {fit.Examples} example(s): nothing shows that one scale reads this model well"
+            : fit.LogCorrelation < PoorLogCorrelation
             ? $"r(log z, log BPM) is {fit.LogCorrelation:F3} (< {PoorLogCorrelation}): the output barely follows tempo, so one scale cannot read it well"
             : null;
         return new CalibrationResult(fit, outputPath, model.HalfPrecision, warning);

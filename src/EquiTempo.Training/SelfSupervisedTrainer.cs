@@ -67,23 +67,24 @@ public sealed class SelfSupervisedTrainer
             if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
         });
         foreach (var s in skipped) log($"skipped {s}");
-        if (files.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no usable audio files found in the given inputs");
+        if (files.Count == 0)
+            throw new EquiTempoException(ErrorReason.InvalidData, null, $"no usable audio files: all {skipped.Count} were skipped (first: {skipped[0]})");
         var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
         run.WriteSetup(train.Select(f => f.Path), val.Select(f => f.Path),
             new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count });
         log($"{files.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
 
-        manual_seed(_cfg.Seed + state.CompletedEpochs);
+        manual_seed(_cfg.Seed);   // a fresh network's initial weights; the loop seeds each epoch itself
         var meta = new ModelMetadata { Input = input, Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
         using var model = resume ? TempoModel.Load(run.CheckpointPath)
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
         using var frontEnd = model.CreateFrontEnd();
         using var objective = new EquivariantObjective(model, _cfg, train, val, frontEnd, cache);
         var outcome = TrainingLoop.Run(objective, model, outDir, new LoopState(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0),
-            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches),
+            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
             resume, progress, log, ct);
         var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();
-        return new TrainingResult(run.ModelPath, _cfg.Epochs, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
+        return new TrainingResult(run.ModelPath, outcome.LastEpoch, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
     }
 
     private static TempoModel StartFrom(string path, ModelMetadata meta)

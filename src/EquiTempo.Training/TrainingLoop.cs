@@ -51,7 +51,8 @@ public sealed record LoopState(int CompletedEpochs, int BestEpoch, double? BestL
 
 /// <summary>Settings of the loop itself.</summary>
 /// <param name="Patience">Stop after this many epochs without a lower validation loss (0 = run every epoch).</param>
-public sealed record TrainingLoopOptions(int Epochs, double LearningRate, int PrefetchBatches, int Patience = 0,
+/// <param name="Seed">The run's seed: LibTorch's generator (dropout) is re-seeded from (seed, epoch) at the start of every epoch.</param>
+public sealed record TrainingLoopOptions(int Epochs, double LearningRate, int PrefetchBatches, int Patience = 0, int Seed = 0,
     string PlotTitle = "EquiTempo self-supervised training", string LossName = "equivariant ratio loss");
 
 /// <summary>Outcome of <see cref="TrainingLoop.Run"/>.</summary>
@@ -90,6 +91,10 @@ public static class TrainingLoop
         {
             epoch++;
             ct.ThrowIfCancellationRequested();
+            // Dropout draws from LibTorch's global generator. Seeded once per run, a resumed run would draw
+            // from another point of its stream than the uninterrupted one (measured: first loss of epoch 2
+            // 0.490 against 0.074); seeded from (seed, epoch), every epoch draws the same masks either way.
+            manual_seed(DeterministicSeed.Mix(options.Seed, epoch, EpochGeneratorStream));
             var epochWatch = Stopwatch.StartNew();
             objective.SetMode(true);
             double lossSum = 0; int steps = 0; long views = 0;
@@ -139,6 +144,9 @@ public static class TrainingLoop
         }
         return new LoopOutcome(epoch, state, stoppedEarly, runWatch.Elapsed);
     }
+
+    /// <summary>Keeps the dropout generator's seeds apart from the data seeds, which are Mix(seed, epoch[, position]).</summary>
+    private const int EpochGeneratorStream = 0x7e57;
 
     internal static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
 }

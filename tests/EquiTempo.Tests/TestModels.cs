@@ -10,9 +10,16 @@ internal static class TestModels
     /// so the scale readout has something to scale.</summary>
     public static TempoModel Scaled(double scale, int seed)
     {
-        manual_seed(seed);
-        var m = new TempoModel(new ModelMetadata { Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
+        var m = PositiveZ(seed);
         m.Metadata.SetReadout(new ScaleReadout(scale, "test"));
+        return m;
+    }
+
+    /// <summary>The same network without a readout; <paramref name="input"/> (e.g. short chunks) keeps tests fast.</summary>
+    public static TempoModel PositiveZ(int seed, EquiTempo.Features.ModelInput? input = null)
+    {
+        manual_seed(seed);
+        var m = new TempoModel(new ModelMetadata { Input = input ?? new EquiTempo.Features.ModelInput(), Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
         using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
         return m;
     }

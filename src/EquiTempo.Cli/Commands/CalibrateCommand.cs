@@ -20,7 +20,16 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [CommandOption("--evaluate <INDEX>"), Description("After fitting, report Acc1/Acc2 of the scale readout on this labelled index.")]
         public string? Evaluate { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 42;
-        public override ValidationResult Validate() => string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required") : ValidationResult.Success();
+        public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.Required("--model", Model),
+            OptionChecks.NotAFolder("--model", Model),
+            OptionChecks.NotAFolder("--out", Out),
+            OptionChecks.IntRange("--examples", Examples, 2, MaxExamples),
+            OptionChecks.Needs("--max-tracks", MaxTracks is not null, "--labels", Labels is not null),
+            OptionChecks.IntRange("--max-tracks", MaxTracks, 1));
+
+        /// <summary>The renders are held in memory together (2.4 MB each at the default chunk).</summary>
+        private const int MaxExamples = 1000;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -29,8 +38,11 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         if (s.Labels is not null)
         {
             labels = EquiTempo.Evaluation.TempoIndex.Read(s.Labels);
+            if (labels.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, s.Labels, "holds no labelled tracks");
             if (s.MaxTracks is int m) labels = EquiTempo.Evaluation.LabelledDataset.Sample(labels.ToList(), m, s.Seed);
         }
+        // Read before fitting, so a bad --evaluate index fails before the model is rewritten.
+        var evaluation = s.Evaluate is null ? null : EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate);
         var output = s.Out ?? s.Model;   // in place unless --out: the caller asked for it by leaving --out out
         var result = ScaleCalibrator.Calibrate(s.Model, output, new CalibrationOptions { Examples = s.Examples, Labels = labels, Seed = s.Seed },
             w => Console.Error.WriteLine($"warning: {w}"));
@@ -44,11 +56,11 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         AnsiConsole.Write(t);
         AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {output}{(result.HalfPrecision ? " (float16, as the input)" : "")}");
         if (result.Warning is not null) Console.Error.WriteLine($"warning: {result.Warning}");
-        if (s.Evaluate is not null)
+        if (evaluation is not null)
         {
             using var model = TempoModel.Load(output);
             using var fe = model.CreateFrontEnd();
-            var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, EquiTempo.Evaluation.TempoIndex.Read(s.Evaluate), w => Console.Error.WriteLine($"warning: {w}"));
+            var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, evaluation, w => Console.Error.WriteLine($"warning: {w}"));
             AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {e.Tracks}, Acc1 = {e.Acc1:P1}, Acc2 = {e.Acc2:P1}, r(log z, log BPM) = {e.LogCorrelation:F3}");
         }
         return 0;

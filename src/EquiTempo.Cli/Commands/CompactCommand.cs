@@ -11,6 +11,7 @@ public sealed class CompactCommand : Command<CompactCommand.Settings>
     {
         [CommandArgument(0, "<MODEL>"), Description("Model file to compact.")] public string Model { get; init; } = "";
         [CommandArgument(1, "<OUT>"), Description("Where to write the half-precision copy.")] public string Out { get; init; } = "";
+        public override ValidationResult Validate() => OptionChecks.First(OptionChecks.NotAFolder("MODEL", Model), OptionChecks.NotAFolder("OUT", Out));
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)

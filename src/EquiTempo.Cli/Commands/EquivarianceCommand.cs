@@ -18,9 +18,12 @@ public sealed class EquivarianceCommand : Command<EquivarianceCommand.Settings>
         public string[] Audio { get; init; } = Array.Empty<string>();
         [CommandOption("--max-files <N>")] public int MaxFiles { get; init; } = 50;
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 1234;
-        public override ValidationResult Validate() =>
-            Audio.Length == 0 ? ValidationResult.Error("--audio is required")
-            : Model is null && !Fresh ? ValidationResult.Error("give --model or --fresh") : ValidationResult.Success();
+        public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.Required("--audio", Audio),
+            Model is null && !Fresh ? "give --model or --fresh" : null,
+            OptionChecks.Exclusive("--model", Model is not null, "--fresh", Fresh),
+            OptionChecks.NotAFolder("--model", Model),
+            OptionChecks.IntRange("--max-files", MaxFiles, 1));
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -29,7 +32,8 @@ public sealed class EquivarianceCommand : Command<EquivarianceCommand.Settings>
             ? File.ReadAllLines(p).Where(l => l.Trim().Length > 0) : new[] { p });
         var (files, skipped) = AudioCorpus.Scan(inputs, 0);
         files = files.Take(s.MaxFiles).ToList();
-        if (files.Count == 0) throw new InvalidOperationException("no readable audio files in --audio");
+        if (files.Count == 0)
+            throw new EquiTempoException(ErrorReason.Audio, string.Join(", ", s.Audio), skipped.Count > 0 ? $"no readable audio file ({skipped.Count} failed: {skipped[0]})" : "no audio files");
         TorchSharp.torch.manual_seed(s.Seed);
         using var model = s.Fresh ? new TempoModel() : TempoModel.Load(s.Model!);
         using var fe = model.CreateFrontEnd();

@@ -31,14 +31,29 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         [CommandOption("--excerpt-samples <N>"), Description("Training excerpt length in samples at 44.1 kHz (paper: 600000); estimation still uses the model's 13.6 s chunks.")] public int? ExcerptSamples { get; init; }
         [CommandOption("--label-source <TEXT>"), Description("What the labels are, stored in the model (say whether humans made them).")] public string? LabelSource { get; init; }
 
-        public override ValidationResult Validate()
-        {
-            if (Labels.Length == 0) return ValidationResult.Error("--labels is required");
-            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
-            if (Model is null == !Fresh) return ValidationResult.Error("give either --model (fine-tune a self-supervised model) or --fresh (train from scratch)");
-            if (MinRate is <= 0 || MaxRate is <= 0 || (MinRate ?? 1) > (MaxRate ?? 1)) return ValidationResult.Error("--min-rate and --max-rate must be positive with min ≤ max");
-            return ValidationResult.Success();
-        }
+        public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.Required("--labels", Labels),
+            OptionChecks.Required("--out", Out),
+            OptionChecks.NotAFile("--out", Out),
+            Model is null == !Fresh ? "give either --model (fine-tune a self-supervised model) or --fresh (train from scratch)" : null,
+            OptionChecks.NotAFolder("--model", Model),
+            OptionChecks.Exclusive("--freeze", Freeze, "--fresh", Fresh),
+            OptionChecks.IntRange("--epochs", Epochs, 1),
+            OptionChecks.IntRange("--batch", Batch, 1),
+            OptionChecks.Positive("--lr", LearningRate),
+            OptionChecks.IntRange("--patience", Patience, 0),
+            OptionChecks.Fraction("--validation", Validation),
+            OptionChecks.Range("--min-rate", MinRate, MinStretch, MaxStretch),
+            OptionChecks.Range("--max-rate", MaxRate, MinStretch, MaxStretch),
+            OptionChecks.Ordered("--min-rate", MinRate ?? 1, "--max-rate", MaxRate ?? 1),
+            OptionChecks.Range("--label-sigma", LabelSigma, 0, 1),
+            OptionChecks.IntRange("--excerpts-per-track", ExcerptsPerTrack, 1, ExcerptLimits.MaxPerFile),
+            OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
+            OptionChecks.IntRange("--max-steps", MaxSteps, 0),
+            OptionChecks.IntRange("--excerpt-samples", ExcerptSamples, ExcerptLimits.MinSamples, ExcerptLimits.MaxSamples));
+
+        /// <summary>Two octaves either way: further, a label moves out of the head's 1–299 BPM classes for most music.</summary>
+        private const double MinStretch = 0.25, MaxStretch = 4;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
@@ -47,6 +62,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         foreach (var labels in s.Labels)
         {
             var set = LabelledDataset.Load(labels);
+            if (set.Tracks.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, labels, "holds no labelled tracks");
             foreach (var note in set.Notes) AnsiConsole.MarkupLineInterpolated($"[grey]{note}[/]");
             tracks.AddRange(set.Tracks);
         }
@@ -72,7 +88,11 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         var tuner = new ClassifierFineTuner(cfg);
         var r = TrainingConsole.Run("fine-tuning", (progress, log) => tuner.Run(tracks, s.Model, s.Out, source, s.Resume, null, progress, log, ct));
         if (r.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{r.SkippedFiles.Count} track(s) skipped (see log above)[/]");
-        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {r.EpochsCompleted} epochs{(r.StoppedEarly ? " (stopped early)" : "")} on {r.TrainTracks} tracks ({r.ValidationTracks} validation); best epoch {r.BestEpoch}: validation Acc1 {r.BestValidationAcc1:P1}, Acc2 {r.BestValidationAcc2:P1}; {r.Elapsed:hh\\:mm\\:ss}; model: {r.ModelPath}");
+        // Without a validation set there is no accuracy to report, and before any epoch no best one.
+        string best = r.BestEpoch == 0 ? "no epoch completed"
+            : r.ValidationTracks == 0 ? $"last epoch {r.BestEpoch} (no validation tracks)"
+            : $"best epoch {r.BestEpoch}: validation Acc1 {r.BestValidationAcc1:P1}, Acc2 {r.BestValidationAcc2:P1}";
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {r.EpochsCompleted} epochs{(r.StoppedEarly ? " (stopped early)" : "")} on {r.TrainTracks} tracks ({r.ValidationTracks} validation); {best}; {r.Elapsed:hh\\:mm\\:ss}; {TrainingConsole.ModelLine(r.ModelPath)}");
         return 0;
     }
 }

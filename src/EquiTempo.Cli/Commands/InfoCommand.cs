@@ -11,6 +11,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<MODEL>"), Description("Model file (.eqtm).")] public string Model { get; init; } = "";
+        public override ValidationResult Validate() => OptionChecks.First(OptionChecks.NotAFolder("MODEL", Model));
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)

@@ -14,7 +14,7 @@ public sealed class RenderSongsCommand : Command<RenderSongsCommand.Settings>
         [CommandOption("--soundfont <SF2>"), Description("General MIDI soundfont (default: FluidR3_GM from fluid-soundfont-gm).")] public string? SoundFont { get; init; }
         public override int Items => Count;
         public override ValidationResult Validate() =>
-            Count < 1 ? ValidationResult.Error("--count must be at least 1") : base.Validate();
+            OptionChecks.NotAFolder("--soundfont", SoundFont) is { } problem ? ValidationResult.Error(problem) : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)

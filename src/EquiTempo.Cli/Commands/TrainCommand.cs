@@ -36,14 +36,23 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--min-seconds <S>"), Description("Skip files shorter than this.")] public double? MinSeconds { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
 
-        public override ValidationResult Validate()
-        {
-            if (Audio.Length == 0) return ValidationResult.Error("--audio is required");
-            if (string.IsNullOrWhiteSpace(Out)) return ValidationResult.Error("--out is required");
-            if (Init is not null && Init is not ("signal-preserving" or "pytorch")) return ValidationResult.Error("--init must be signal-preserving or pytorch");
-            if (Stretch is not null && Stretch is not ("waveform" or "features")) return ValidationResult.Error("--stretch must be waveform or features");
-            return ValidationResult.Success();
-        }
+        public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.Required("--audio", Audio),
+            OptionChecks.Required("--out", Out),
+            OptionChecks.NotAFile("--out", Out),
+            OptionChecks.OneOf("--init", Init, "signal-preserving", "pytorch"),
+            OptionChecks.OneOf("--stretch", Stretch, "waveform", "features"),
+            OptionChecks.IntRange("--epochs", Epochs, 1),
+            OptionChecks.IntRange("--batch", Batch, 1),
+            OptionChecks.Positive("--lr", LearningRate),
+            OptionChecks.Fraction("--validation", Validation),
+            OptionChecks.IntRange("--excerpts-per-file", ExcerptsPerFile, 1, ExcerptLimits.MaxPerFile),
+            OptionChecks.IntRange("--micro-batch", MicroBatch, 1),
+            OptionChecks.IntRange("--max-steps", MaxSteps, 0),
+            OptionChecks.Range("--min-seconds", MinSeconds, 0, double.MaxValue),
+            OptionChecks.IntRange("--excerpt-samples", ExcerptSamples, ExcerptLimits.MinSamples, ExcerptLimits.MaxSamples),
+            OptionChecks.NotAFolder("--init-from", InitFrom),
+            OptionChecks.NotAFile("--decode-cache", DecodeCache));
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -70,7 +79,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var trainer = new SelfSupervisedTrainer(cfg, input, network: net);
         var result = TrainingConsole.Run("training", (progress, log) => trainer.Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken));
         if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
-        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; model: {result.ModelPath}");
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; {TrainingConsole.ModelLine(result.ModelPath)}");
         return 0;
     }
 }

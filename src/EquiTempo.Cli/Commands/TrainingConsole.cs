@@ -11,11 +11,14 @@ internal static class TrainingConsole
         try { return Show(what, run); }
         catch (EquiTempoException e) when (e.Reason == ErrorReason.TrainingRun)
         {
-            // The library talks about the run folder; the flags are the CLI's to name.
-            Console.Error.WriteLine("hint: --resume continues the run in --out; without it, choose an --out that holds no run");
-            throw;
+            // The library talks about the run folder; the flags are the CLI's to name, on the same error line.
+            throw new EquiTempoException(e.Reason, e.Subject,
+                $"{e.Problem} (--resume continues the run in --out; without it, choose an --out that holds no run)", e);
         }
     }
+
+    /// <summary>Where the model went, or that there is none: a run that completed no epoch wrote no model.</summary>
+    public static string ModelLine(string modelPath) => File.Exists(modelPath) ? $"model: {modelPath}" : "no model written";
 
     private static T Show<T>(string what, Func<IProgress<TrainingProgress>, Action<string>, T> run)
     {

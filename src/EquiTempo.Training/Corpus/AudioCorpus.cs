@@ -13,7 +13,12 @@ public static class AudioCorpus
     public static (List<CorpusFile> Files, List<string> Skipped) Scan(IEnumerable<string> inputs, double minSeconds, PcmCache? cache = null,
         Action<int, int>? onFile = null)
     {
-        var paths = AudioDecoder.FindAudioFiles(inputs).ToList();
+        var given = inputs.ToList();
+        // A mistyped path or an empty folder is the caller's mistake, not a file to skip.
+        foreach (var input in given)
+            if (!File.Exists(input) && !Directory.Exists(input)) throw new EquiTempoException(ErrorReason.InvalidData, input, "no such file or folder");
+        var paths = AudioDecoder.FindAudioFiles(given).ToList();
+        if (paths.Count == 0) throw new EquiTempoException(ErrorReason.InvalidData, string.Join(", ", given), "no audio files found (folders are searched recursively)");
         var files = new CorpusFile?[paths.Count];
         var skipped = new System.Collections.Concurrent.ConcurrentBag<string>();
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
@@ -38,8 +43,8 @@ public static class AudioCorpus
         var order = files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         var rng = new Random(seed);
         for (int i = order.Count - 1; i > 0; i--) { int j = rng.Next(i + 1); (order[i], order[j]) = (order[j], order[i]); }
-        int nVal = files.Count < 2 ? 0 : Math.Max(1, (int)Math.Round(fraction * files.Count));
-        if (fraction <= 0) nVal = 0;
+        // At least one file each way when there are two, and always one left to train on.
+        int nVal = files.Count < 2 || fraction <= 0 ? 0 : Math.Clamp((int)Math.Round(fraction * files.Count), 1, files.Count - 1);
         return (order.Skip(nVal).ToList(), order.Take(nVal).ToList());
     }
 

@@ -25,7 +25,10 @@ public static class DrumPatternRenderer
     public static float[] Render(double bpm, int seed, DrumRenderConfig? config = null, int? patternIndex = null)
     {
         var cfg = config ?? new DrumRenderConfig();
-        if (bpm <= 0 || !double.IsFinite(bpm)) throw new ArgumentOutOfRangeException(nameof(bpm));
+        if (!(bpm > 0) || !double.IsFinite(bpm)) throw EquiTempoException.InvalidSetting(nameof(bpm), $"must be a finite tempo > 0 (got {bpm})");
+        // The samples are one array: a length past int.MaxValue (about 13 hours at 44.1 kHz) cannot be rendered.
+        if (!(cfg.Seconds > 0) || cfg.Seconds * cfg.SampleRate >= int.MaxValue)
+            throw EquiTempoException.InvalidSetting(nameof(cfg.Seconds), $"must be > 0 and fit one array of samples (got {cfg.Seconds} s)");
         var rng = new Random(seed);
         var pattern = Patterns[patternIndex ?? rng.Next(Patterns.Length)];
         int n = (int)(cfg.Seconds * cfg.SampleRate);

@@ -39,7 +39,9 @@ public static class MidiSongComposer
     public static ComposedSong Compose(double bpm, int seed, SongConfig? config = null)
     {
         var cfg = config ?? new SongConfig();
-        if (!(bpm > 0) || !double.IsFinite(bpm)) throw new ArgumentOutOfRangeException(nameof(bpm));
+        if (!(bpm > 0) || !double.IsFinite(bpm)) throw EquiTempoException.InvalidSetting(nameof(bpm), $"must be a finite tempo > 0 (got {bpm})");
+        // Bars are counted in an int, and a song of more than a day is no training example.
+        if (!(cfg.Seconds > 0) || cfg.Seconds > 86_400) throw EquiTempoException.InvalidSetting(nameof(cfg.Seconds), $"must be > 0 and at most a day (got {cfg.Seconds} s)");
         var rng = new Random(seed);
         int tpq = cfg.TicksPerQuarter, sixteenth = tpq / 4, bar = 4 * tpq;
         int bars = Math.Max(1, (int)Math.Ceiling(cfg.Seconds * bpm / 240.0));

@@ -27,9 +27,12 @@ public class DrumPatternRendererTests
     }
 
     [Fact]
-    public void NonPositiveTempo_IsRejected()
+    public void NonPositiveTempoOrLength_IsRejected_NamingTheSetting()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => DrumPatternRenderer.Render(0, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => DrumPatternRenderer.Render(double.NaN, 1));
+        Assert.Contains("bpm", Assert.Throws<EquiTempoException>(() => DrumPatternRenderer.Render(0, 1)).Message);
+        Assert.Contains("bpm", Assert.Throws<EquiTempoException>(() => DrumPatternRenderer.Render(double.NaN, 1)).Message);
+        // -5 s once overflowed the sample count (an OverflowException trace from render-rhythms).
+        Assert.Contains("Seconds", Assert.Throws<EquiTempoException>(() => DrumPatternRenderer.Render(120, 1, new DrumRenderConfig(Seconds: -5))).Message);
+        Assert.Contains("Seconds", Assert.Throws<EquiTempoException>(() => DrumPatternRenderer.Render(120, 1, new DrumRenderConfig(Seconds: 1e6))).Message);
     }
 }

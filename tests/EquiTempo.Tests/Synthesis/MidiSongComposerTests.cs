@@ -91,5 +91,9 @@ public class MidiSongComposerTests
     }
 
     [Fact]
-    public void InvalidTempo_IsRejected() => Assert.Throws<ArgumentOutOfRangeException>(() => MidiSongComposer.Compose(0, 1));
+    public void InvalidTempoOrLength_IsRejected_NamingTheSetting()
+    {
+        Assert.Equal(ErrorReason.InvalidSetting, Assert.Throws<EquiTempoException>(() => MidiSongComposer.Compose(0, 1)).Reason);
+        Assert.Contains("Seconds", Assert.Throws<EquiTempoException>(() => MidiSongComposer.Compose(120, 1, new SongConfig(Seconds: -5))).Message);
+    }
 }

@@ -19,14 +19,7 @@ public class ClassifierFineTunerTests : IDisposable
 
     public ClassifierFineTunerTests()
     {
-        Directory.CreateDirectory(_dir);
-        int k = 0;
-        foreach (var bpm in new[] { 80.0, 100, 120, 140, 160, 180 })
-        {
-            var path = Path.Combine(_dir, $"clicks{k}.wav");
-            WavWriter.WriteMono16(path, TestSignals.ClickTrack(bpm, 5, 22050, seed: k++), 22050);
-            _tracks.Add(new LabelledTrack(path, bpm, "clicks"));
-        }
+        _tracks.AddRange(ClickTrackFiles.Write(_dir, new[] { 80.0, 100, 120, 140, 160, 180 }, 5));
         var broken = Path.Combine(_dir, "broken.wav");
         File.WriteAllText(broken, "not audio at all");
         _tracks.Add(new LabelledTrack(broken, 120, "clicks"));
@@ -109,7 +102,7 @@ public class ClassifierFineTunerTests : IDisposable
     {
         Assert.Equal(ErrorReason.InvalidSetting, Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1, freeze: true)).Run(_tracks, null, RunDir, "t")).Reason);
         var e = Assert.Throws<EquiTempoException>(() => new ClassifierFineTuner(Tiny(1)).Run(_tracks.Where(t => t.Path.EndsWith("broken.wav")).ToList(), StartModel, RunDir + "2", "t"));
-        Assert.Contains("no labelled track", e.Message);
+        Assert.Contains("none of the 1 labelled tracks could be decoded", e.Message);
         Assert.Equal(ErrorReason.InvalidData, e.Reason);
     }
 

@@ -1,7 +1,6 @@
 using EquiTempo.Features;
 using EquiTempo.Model;
 using EquiTempo.Training;
-using static TorchSharp.torch;
 
 namespace EquiTempo.Tests.Training;
 
@@ -13,9 +12,7 @@ public class ScaleCalibratorTests : IDisposable
 
     private string SmallModel(bool half)
     {
-        manual_seed(3);
-        using var m = new TempoModel(new ModelMetadata { Input = new ModelInput(ChunkSamples: 88_200), Network = new TcnConfig(Init: TcnInit.PyTorchDefault) });
-        using (no_grad()) m.Network.named_parameters().Single(p => p.name == "output_reg.bias").parameter.fill_(1.0);
+        using var m = TestModels.PositiveZ(3, new ModelInput(ChunkSamples: 88_200));
         var path = Path.Combine(_dir, half ? "half.eqtm" : "full.eqtm");
         m.Save(path, half);
         return path;

@@ -91,7 +91,8 @@ public class SelfSupervisedTrainerTests : IDisposable
         Directory.CreateDirectory(empty);
         var e = Assert.Throws<EquiTempoException>(() => new SelfSupervisedTrainer(Tiny(1), TinyInput).Run(new[] { empty }, RunDir));
         Assert.Equal(ErrorReason.InvalidData, e.Reason);
-        Assert.Contains("no usable audio", e.Message);
+        Assert.Contains("no audio files", e.Message);
+        Assert.Contains(empty, e.Message);
     }
 
     private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>

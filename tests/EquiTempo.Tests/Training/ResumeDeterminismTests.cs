@@ -1,0 +1,97 @@
+using EquiTempo.Evaluation;
+using EquiTempo.Model;
+using EquiTempo.Training;
+using static TorchSharp.torch;
+
+namespace EquiTempo.Tests.Training;
+
+/// <summary>
+/// A run killed during epoch 2 and resumed must be the run that was never interrupted: the same loss at
+/// every step, the same validation results and the same final weights, for both objectives.
+/// </summary>
+[Collection(LibTorchRngCollection.Name)]
+public class ResumeDeterminismTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"eq-resume-{Guid.NewGuid():N}");
+    private readonly List<LabelledTrack> _tracks;
+    private string AudioDir => Path.Combine(_dir, "audio");
+    private string StartModel => Path.Combine(_dir, "start.eqtm");
+    private static readonly EquiTempo.Features.ModelInput TinyInput = new(ChunkSamples: 88_200);
+
+    public ResumeDeterminismTests()
+    {
+        _tracks = ClickTrackFiles.Write(AudioDir, new[] { 80.0, 100, 120, 140, 160, 180 }, 6);
+        manual_seed(3);
+        using var start = new TempoModel(new ModelMetadata { Input = TinyInput });
+        start.Save(StartModel);
+    }
+
+    public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
+
+    private TrainingConfig SelfSupervised(int epochs) => new()
+    {
+        DecodeCacheDirectory = Path.Combine(_dir, "decoded"), Epochs = epochs, BatchPairs = 2, EndMarginSamples = 0,
+        MicroBatchPairs = 1, ValidationFraction = 0.2, Seed = 7, PrefetchBatches = 2, MaxStepsPerEpoch = 2,
+    };
+
+    // Stretch augmentation and soft targets on, so every random draw of the objective is exercised.
+    private FineTuneConfig FineTune(int epochs) => new()
+    {
+        DecodeCacheDirectory = Path.Combine(_dir, "decoded"), Epochs = epochs, BatchSize = 2, MicroBatch = 1,
+        ValidationFraction = 0.34, Seed = 5, PrefetchBatches = 2, MinRate = 0.9, MaxRate = 1.1, LabelSigma = 0.02, Patience = 0,
+        TrainingExcerptSamples = 44_100, MaxStepsPerEpoch = 2,
+    };
+
+    [Fact]
+    public void SelfSupervised_KilledAndResumed_EqualsUninterrupted()
+    {
+        string whole = Path.Combine(_dir, "whole"), resumed = Path.Combine(_dir, "resumed");
+        new SelfSupervisedTrainer(SelfSupervised(3), TinyInput).Run(new[] { AudioDir }, whole);
+        KillDuringEpoch2(ct => new SelfSupervisedTrainer(SelfSupervised(3), TinyInput).Run(new[] { AudioDir }, resumed, progress: StopAtEpoch2(ct), ct: ct.Token));
+        new SelfSupervisedTrainer(SelfSupervised(3), TinyInput).Run(new[] { AudioDir }, resumed, resume: true);
+        AssertSameRun(whole, resumed, lossColumns: 1);
+    }
+
+    [Fact]
+    public void FineTuning_KilledAndResumed_EqualsUninterrupted()
+    {
+        string whole = Path.Combine(_dir, "whole"), resumed = Path.Combine(_dir, "resumed");
+        new ClassifierFineTuner(FineTune(3)).Run(_tracks, StartModel, whole, "t");
+        KillDuringEpoch2(ct => new ClassifierFineTuner(FineTune(3)).Run(_tracks, StartModel, resumed, "t", progress: StopAtEpoch2(ct), ct: ct.Token));
+        new ClassifierFineTuner(FineTune(3)).Run(_tracks, StartModel, resumed, "t", resume: true);
+        AssertSameRun(whole, resumed, lossColumns: 3);   // validation loss, Acc1, Acc2
+    }
+
+    private static void KillDuringEpoch2(Action<CancellationTokenSource> run)
+    {
+        using var cts = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => run(cts));
+        // The draws of the killed epoch must not carry over: a real kill ends the process and its generators.
+        manual_seed(12345);
+    }
+
+    private static SyncProgress StopAtEpoch2(CancellationTokenSource cts) => new(p => { if (p.Epoch == 2) cts.Cancel(); });
+
+    /// <summary>Per-step losses and per-epoch results equal to the last digit logged (G6), and the final weights bit for bit.</summary>
+    internal static void AssertSameRun(string whole, string resumed, int lossColumns)
+    {
+        Assert.Equal(Columns(whole, "steps.csv", 3), Columns(resumed, "steps.csv", 3));              // epoch, step, loss
+        Assert.Equal(Columns(whole, "epochs.csv", 2 + lossColumns), Columns(resumed, "epochs.csv", 2 + lossColumns));
+        using var a = TempoModel.Load(Path.Combine(whole, SelfSupervisedTrainer.CheckpointFileName));
+        using var b = TempoModel.Load(Path.Combine(resumed, SelfSupervisedTrainer.CheckpointFileName));
+        foreach (var ((name, x), (_, y)) in a.Network.state_dict().Zip(b.Network.state_dict()))
+            Assert.True(x.equal(y).all().item<bool>(), $"{name} differs after resuming");
+    }
+
+    private static List<string> Columns(string run, string file, int count)
+    {
+        var rows = File.ReadAllLines(Path.Combine(run, file)).Skip(1).Select(l => string.Join(",", l.Split(',').Take(count))).ToList();
+        Assert.NotEmpty(rows);
+        return rows;
+    }
+
+    private sealed class SyncProgress(Action<TrainingProgress> a) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => a(value);
+    }
+}
