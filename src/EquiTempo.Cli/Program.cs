@@ -38,4 +38,4 @@ if (args.Length == 0)
     app.Run(["--help"]);
     return ErrorReporting.UsageError;
 }
-return ErrorReporting.Run(() => app.Run(args), Console.Error);
+return ErrorReporting.Run(() => app.Run(EstimateCommand.MarkStdin(args)), Console.Error);

@@ -37,7 +37,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var errors = new ConcurrentBag<(string, string)>();
         foreach (var p in s.Paths)
         {
-            if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
+            if (p == StdinArgument) files.Add(p);
+            else if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
             else if (File.Exists(p)) files.Add(p);
             else errors.Add((p, $"{p}: no such file or folder"));
         }
@@ -49,7 +50,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             {
                 try
                 {
-                    results[i] = estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
+                    results[i] = files[i] == StdinArgument ? estimator.Estimate(Console.OpenStandardInput(), StdinName, s.Local || s.Plot is not null, ct)
+                        : estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
                     if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
                 }
                 catch (EquiTempoException e) // one file's failure; anything else is a bug and stops the run
@@ -99,6 +101,14 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             ErrorReporting.WriteError(Console.Error, m);
         return errors.IsEmpty ? 0 : 1;
     }
+
+    /// <summary>How results and errors name standard input, and what "-" becomes before parsing (the parser takes a
+    /// lone "-" for an option; no path contains a NUL).</summary>
+    private const string StdinName = "<stdin>", StdinArgument = "\0stdin";
+
+    /// <summary>The arguments with each lone "-" of an estimate command marked as standard input.</summary>
+    public static string[] MarkStdin(string[] args) =>
+        args.Length > 0 && args[0] == "estimate" ? args.Select(a => a == "-" ? StdinArgument : a).ToArray() : args;
 
     private static string PlotPath(string plot, string audio, int files) =>
         files == 1 && plot.EndsWith(".png", StringComparison.OrdinalIgnoreCase) ? plot : Path.Combine(plot, Path.GetFileName(audio) + ".png");
