@@ -13,7 +13,9 @@ MODES=("$@"); [ ${#MODES[@]} -gt 0 ] || MODES=(default local plot hop6.8 dsp dsp
 DIR="${EQUITEMPO_BENCH_DIR:-$HOME/.cache/equitempo/bench}"; mkdir -p "$DIR"
 export OMP_NUM_THREADS=1
 "$ROOT/equitempo" --version >/dev/null   # builds the CLI once, outside the measurements
-DLL="$ROOT/src/EquiTempo.Cli/bin/Release/net10.0/EquiTempo.Cli.dll"
+# Runs use a copy of the build, so that building the tree meanwhile cannot change the program under measurement.
+rm -rf "$DIR/cli"; cp -r "$ROOT/src/EquiTempo.Cli/bin/Release/net10.0" "$DIR/cli"
+DLL="$DIR/cli/EquiTempo.Cli.dll"
 AUDIO="$DIR/example-${MINUTES}min.ogg"
 if [ ! -s "$AUDIO" ]; then
   echo "making $AUDIO ($MINUTES min of the example clip, looped)..." >&2

@@ -4,7 +4,7 @@ namespace EquiTempo.Audio;
 /// A read-once stream whose first bytes were read ahead to recognise the format and are served again before the
 /// rest, so that sniffing a pipe loses nothing. Never seeks, never asks for a length.
 /// </summary>
-internal sealed class ReplayStream : Stream
+internal sealed class ReplayStream : ReadOnceStream
 {
     private readonly Stream _inner;
     private readonly byte[] _head;
@@ -41,6 +41,16 @@ internal sealed class ReplayStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _inner.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+/// <summary>A stream that can only be read, front to back, as a pipe is: no seeking, no length, no writing.</summary>
+internal abstract class ReadOnceStream : Stream
+{
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -50,10 +60,4 @@ internal sealed class ReplayStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing) _inner.Dispose();
-        base.Dispose(disposing);
-    }
 }
