@@ -37,7 +37,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var errors = new ConcurrentBag<(string, string)>();
         foreach (var p in s.Paths)
         {
-            if (p == StdinArgument) files.Add(p);
+            if (p == StdinArgument) { if (StdinProblem(files) is { } problem) errors.Add((p, $"{StdinName}: {problem}")); else files.Add(p); }
             else if (Directory.Exists(p)) files.AddRange(AudioDecoder.FindAudioFiles(new[] { p }));
             else if (File.Exists(p)) files.Add(p);
             else errors.Add((p, $"{p}: no such file or folder"));
@@ -105,6 +105,9 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     /// <summary>How results and errors name standard input, and what "-" becomes before parsing (the parser takes a
     /// lone "-" for an option; no path contains a NUL).</summary>
     private const string StdinName = "<stdin>", StdinArgument = "\0stdin";
+
+    private static string? StdinProblem(List<string> files) =>
+        files.Contains(StdinArgument) ? "given more than once: standard input can be read only once" : null;
 
     /// <summary>The arguments with each lone "-" of an estimate command marked as standard input.</summary>
     public static string[] MarkStdin(string[] args) =>

@@ -87,6 +87,7 @@ public sealed class StreamBadInputTests : IDisposable
         ["cut-in-fmt"] = () => Wav()[..30],
         ["riff-only"] = () => Wav()[..12],
         ["zero-bytes"] = () => [],
+        ["clicks"] = () => Wav(),
         ["text"] = () => Encoding.ASCII.GetBytes("this is not audio at all, just a line of text\n"),
     };
 
@@ -117,6 +118,7 @@ public sealed class StreamBadInputTests : IDisposable
         { "zero-bytes", "dev-stdin", "is empty (0 bytes)" },
         { "text", "stdin", "ffmpeg produced no audio" },
         { "rate-1hz", "fifo", "claims a sample rate of 1 Hz" },
+        { "clicks", "stdin-twice", "given more than once: standard input can be read only once" },
     };
 
     [Theory]
@@ -139,6 +141,10 @@ public sealed class StreamBadInputTests : IDisposable
                 var writer = StartWriter(path, bytes);
                 result = Run(null, null, "estimate", path, "--method", "dsp");
                 writer.Join(TimeSpan.FromSeconds(10));
+                break;
+            case "stdin-twice": // the first is estimated, the second refused
+                result = Run(bytes, null, "estimate", "-", "-", "--method", "dsp");
+                name = Stdin;
                 break;
             default:
                 result = Run(bytes, null, "estimate", via == "stdin" ? "-" : "/dev/stdin", "--method", "dsp");
