@@ -29,7 +29,7 @@ args_for() {
     local) echo "--local" ;;
     plot) echo "--plot $DIR/curve.png" ;;
     hop6.8) echo "--hop 6.8" ;;
-    hopmin) echo "--hop 0.136054" ;;   # 1/100 of a chunk (600,000 samples at 44.1 kHz): the smallest valid hop
+    hopmin) echo "--hop 0.13606" ;;    # just over 1/100 of a chunk (600,000 samples at 44.1 kHz = 13.6054 s): the smallest valid hop
     dsp) echo "--method dsp" ;;
     dsp-local) echo "--method dsp --local" ;;
     dsp-plot) echo "--method dsp --plot $DIR/curve-dsp.png" ;;

@@ -52,7 +52,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                 {
                     results[i] = files[i] == StdinArgument ? estimator.Estimate(Console.OpenStandardInput(), StdinName, s.Local || s.Plot is not null, ct)
                         : estimator.Estimate(files[i], s.Local || s.Plot is not null, ct);
-                    if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i], files.Count), results[i]!);
+                    if (s.Plot is not null) TempoCurvePlot.Write(PlotPath(s.Plot, files[i] == StdinArgument ? "stdin" : files[i], files.Count), results[i]!);
                 }
                 catch (EquiTempoException e) // one file's failure; anything else is a bug and stops the run
                 { errors.Add((files[i], e.Subject is null ? $"{files[i]}: {e.Message}" : e.Message)); }

@@ -218,6 +218,17 @@ public sealed class StreamBadInputTests : IDisposable
     }
 
     [Fact]
+    public void StdinWithAPlotFolder_DrawsStdinPng()
+    {
+        string wav = Path.Combine(_dir, "clicks.wav");
+        WavWriter.WriteMono16(wav, TestSignals.ClickTrack(120, 30, 22050), 22050);
+        string plots = Path.Combine(_dir, "plots");
+        var (code, _, err, _) = Run(File.ReadAllBytes(wav), null, "estimate", "-", "--method", "dsp", "--plot", plots);
+        Assert.True(code == 0, err);
+        Assert.True(new FileInfo(Path.Combine(plots, "stdin.png")).Length > 10_000);
+    }
+
+    [Fact]
     public void AFifoWithAWriter_IsReadAsAStream()
     {
         string wav = Path.Combine(_dir, "clicks.wav");
