@@ -8,11 +8,16 @@ namespace EquiTempo.Cli;
 /// </summary>
 public static class PerInputPaths
 {
+    /// <summary>How standard input is named among the inputs; its file is "stdin" plus the suffix.</summary>
+    public const string StdinName = "<stdin>";
+
     public static IReadOnlyDictionary<string, string> Map(IReadOnlyList<string> inputs, string folder, string suffix)
     {
-        var full = inputs.Distinct().ToDictionary(p => p, Path.GetFullPath);
+        var full = inputs.Distinct().Where(p => p != StdinName).ToDictionary(p => p, Path.GetFullPath);
         string root = CommonFolder(full.Values.Select(Path.GetDirectoryName).Select(d => d ?? Path.GetPathRoot(Environment.CurrentDirectory)!));
-        return full.ToDictionary(kv => kv.Key, kv => Path.Combine(folder, Path.GetRelativePath(root, kv.Value) + suffix));
+        var map = full.ToDictionary(kv => kv.Key, kv => Path.Combine(folder, Path.GetRelativePath(root, kv.Value) + suffix));
+        if (inputs.Contains(StdinName)) map[StdinName] = Path.Combine(folder, "stdin" + suffix);
+        return map;
     }
 
     private static string CommonFolder(IEnumerable<string> folders)

@@ -43,6 +43,7 @@ if (args.Length == 0)
 // The parser takes a lone "-" for an option with no name; "--files-from -" means standard input, as in tar and rsync.
 var parsed = args.Select((a, i) => a == "-" && i > 0 && args[i - 1] == "--files-from" ? null : i + 1 < args.Length && a == "--files-from" && args[i + 1] == "-" ? "--files-from=-" : a)
     .OfType<string>().ToArray();
+parsed = EstimateCommand.MarkStdin(parsed);
 return ErrorReporting.Run(() =>
 {
     try

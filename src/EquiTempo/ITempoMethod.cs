@@ -13,5 +13,9 @@ public interface ITempoMethod : IDisposable
 
     TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default);
 
+    /// <summary>The tempo of audio read once, front to back, from <paramref name="audio"/> (standard input, a pipe),
+    /// in any format a file may have; <paramref name="name"/> names it in the result and in errors.</summary>
+    TempoEstimate Estimate(Stream audio, string name, bool localCurve = false, CancellationToken ct = default);
+
     TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default);
 }

@@ -4,11 +4,25 @@ using System.Runtime.ExceptionServices;
 namespace EquiTempo;
 
 /// <summary>One input of a batch once it is done: its estimate, or the expected failure that stopped it.</summary>
-/// <param name="Index">Position of the input in the list given to <see cref="TempoBatch.Run"/>.</param>
+/// <param name="Index">Position of the input in the list given to <see cref="TempoBatch"/>.</param>
 /// <param name="Elapsed">Wall time spent on this input alone.</param>
 public sealed record BatchOutcome(int Index, string Path, TempoEstimate? Estimate, EquiTempoException? Error, TimeSpan Elapsed)
 {
     public bool Failed => Error is not null;
+}
+
+/// <summary>One input of a batch: a file by its path, or a stream that only <paramref name="Open"/> can produce (standard
+/// input, a socket), shown as <paramref name="Name"/>. A stream is read once, front to back.</summary>
+public sealed record BatchInput(string Name, Func<Stream>? Open = null)
+{
+    public static implicit operator BatchInput(string path) => new(path);
+
+    internal TempoEstimate EstimateWith(ITempoMethod method, bool localCurve, CancellationToken ct)
+    {
+        if (Open is null) return method.Estimate(Name, localCurve, ct);
+        using var stream = Open();
+        return method.Estimate(stream, Name, localCurve, ct);
+    }
 }
 
 /// <summary>
@@ -27,6 +41,11 @@ public static class TempoBatch
     /// inputs have stopped.
     /// </summary>
     public static void Run(ITempoMethod method, IReadOnlyList<string> paths, bool localCurve, Action<BatchOutcome> onOutcome,
+        int parallelism = 2, CancellationToken ct = default) =>
+        Run(method, paths.Select(p => new BatchInput(p)).ToList(), localCurve, onOutcome, parallelism, ct);
+
+    /// <inheritdoc cref="Run(ITempoMethod, IReadOnlyList{string}, bool, Action{BatchOutcome}, int, CancellationToken)"/>
+    public static void Run(ITempoMethod method, IReadOnlyList<BatchInput> paths, bool localCurve, Action<BatchOutcome> onOutcome,
         int parallelism = 2, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(method);
@@ -50,11 +69,11 @@ public static class TempoBatch
                     BatchOutcome outcome;
                     try
                     {
-                        outcome = new BatchOutcome(i, paths[i], method.Estimate(paths[i], localCurve, stop.Token), null, clock.Elapsed);
+                        outcome = new BatchOutcome(i, paths[i].Name, paths[i].EstimateWith(method, localCurve, stop.Token), null, clock.Elapsed);
                     }
                     catch (EquiTempoException e)
                     {
-                        outcome = new BatchOutcome(i, paths[i], null, e, clock.Elapsed);
+                        outcome = new BatchOutcome(i, paths[i].Name, null, e, clock.Elapsed);
                     }
                     lock (gate)
                     {

@@ -123,7 +123,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         try
         {
             console.Progress($"0/{inputs.Count} files");
-            TempoBatch.Run(method, files, s.Local || s.Plot is not null, outcome =>
+            var batch = files.Select(f => f == StdinName ? new BatchInput(f, Console.OpenStandardInput) : new BatchInput(f)).ToList();
+            TempoBatch.Run(method, batch, s.Local || s.Plot is not null, outcome =>
             {
                 EmitProblemsBefore(inputIndexOfFile[outcome.Index]);
                 nextInput++;
@@ -156,6 +157,14 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     /// <summary>An input as given, expanded: an audio file, or a path that yields none and why (kept in its place).</summary>
     private sealed record Input(string Path, string? Problem);
 
+    /// <summary>How results and errors name standard input, and what "-" becomes before parsing (the parser takes a
+    /// lone "-" for an option; no path contains a NUL).</summary>
+    private const string StdinName = PerInputPaths.StdinName, StdinArgument = "\0stdin";
+
+    /// <summary>The arguments with each lone "-" of an estimate command marked as standard input.</summary>
+    public static string[] MarkStdin(string[] args) =>
+        args.Length > 0 && args[0] == "estimate" ? args.Select(a => a == "-" ? StdinArgument : a).ToArray() : args;
+
     /// <summary>The paths on the command line and in --files-from, folders expanded, in the order given.</summary>
     private static List<Input> CollectInputs(Settings s)
     {
@@ -164,7 +173,10 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in given)
         {
-            if (Directory.Exists(p))
+            if (p == StdinArgument)
+                inputs.Add(new Input(StdinName, !seen.Add(StdinArgument) ? $"{StdinName}: given more than once: standard input can be read only once"
+                    : s.FilesFrom == "-" ? $"{StdinName}: standard input already holds the --files-from list" : null));
+            else if (Directory.Exists(p))
             {
                 var found = AudioDecoder.FindAudioFiles([p]).ToList();
                 if (found.Count == 0)
@@ -248,6 +260,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
 
     private static string FormatOf(string file)
     {
+        if (file == StdinName) return "format sniffed from the stream";
         try { return $"format {AudioDecoder.Probe(file).Format}"; }
         catch (EquiTempoException) { return "format unknown"; }
     }

@@ -67,9 +67,35 @@ public static class AudioDecoder
     /// <summary>
     /// Streams the whole file as consecutive mono blocks of <paramref name="blockSeconds"/> at the target rate
     /// (the last one may be shorter). Memory stays bounded by the block size; the file is opened when enumeration
-    /// starts and closed (an ffmpeg child killed) when the enumerator is disposed.
+    /// starts and closed (an ffmpeg child killed) when the enumerator is disposed. A path naming a FIFO or
+    /// <c>/dev/stdin</c> is read as a stream (see the overload taking a <see cref="Stream"/>); a FIFO that no
+    /// process opens for writing within 5 s is an <see cref="AudioFormatException"/>, not a hang.
     /// </summary>
     public static IEnumerable<float[]> ReadBlocks(string path, double blockSeconds, int targetSampleRate = DefaultSampleRate, CancellationToken ct = default, DecoderOptions? decoders = null)
+    {
+        int blockSize = BlockSize(blockSeconds, targetSampleRate);
+        // Check the path now so that a missing file fails at the call, not at some later enumeration.
+        AudioInput.CheckPath(path);
+        var options = decoders ?? DecoderOptions.FromEnvironment();
+        return Blocks(path, () => AudioSourceFactory.Open(path, 0, null, options, ct), blockSize, targetSampleRate, ct);
+    }
+
+    /// <summary>
+    /// Streams audio read once, front to back, from <paramref name="audio"/> (standard input, a pipe, a network
+    /// stream: it is never seeked and its length never asked), in any format <see cref="ReadBlocks(string, double, int, CancellationToken, DecoderOptions?)"/>
+    /// reads from a file: the first bytes say which, and are replayed to the decoder. <paramref name="name"/> names
+    /// the audio in errors (and its extension breaks a tie, as a file's does). The stream is closed when enumeration ends.
+    /// </summary>
+    public static IEnumerable<float[]> ReadBlocks(Stream audio, string name, double blockSeconds, int targetSampleRate = DefaultSampleRate, CancellationToken ct = default, DecoderOptions? decoders = null)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        ArgumentNullException.ThrowIfNull(name);
+        int blockSize = BlockSize(blockSeconds, targetSampleRate);
+        var options = decoders ?? DecoderOptions.FromEnvironment();
+        return Blocks(name, () => AudioSourceFactory.OpenStream(audio, name, options, ct), blockSize, targetSampleRate, ct);
+    }
+
+    private static int BlockSize(double blockSeconds, int targetSampleRate)
     {
         ValidateRate(targetSampleRate);
         if (!double.IsFinite(blockSeconds) || blockSeconds <= 0)
@@ -77,14 +103,12 @@ public static class AudioDecoder
         double blockSamples = Math.Round(blockSeconds * targetSampleRate);
         if (blockSamples > Array.MaxLength)
             throw new ArgumentOutOfRangeException(nameof(blockSeconds), blockSeconds, "Block is too long for one array.");
-        // Check the file now so that a bad path fails at the call, not at some later enumeration.
-        AudioFileInspector.Inspect(path);
-        return Blocks(path, Math.Max(1, (int)blockSamples), targetSampleRate, decoders ?? DecoderOptions.FromEnvironment(), ct);
+        return Math.Max(1, (int)blockSamples);
     }
 
-    private static IEnumerable<float[]> Blocks(string path, int blockSize, int targetSampleRate, DecoderOptions decoders, CancellationToken ct)
+    private static IEnumerable<float[]> Blocks(string name, Func<AudioSource> open, int blockSize, int targetSampleRate, CancellationToken ct)
     {
-        using var reader = new MonoReader(AudioSourceFactory.Open(path, 0, null, decoders, ct), targetSampleRate, ct);
+        using var reader = new MonoReader(open(), targetSampleRate, ct);
         bool any = false;
         while (true)
         {
@@ -96,7 +120,7 @@ public static class AudioDecoder
             yield return block;
             if (n < blockSize) break;
         }
-        if (!any) throw AudioFormatException.Empty(path);
+        if (!any) throw AudioFormatException.Empty(name);
     }
 
     /// <summary>True for the extensions this library can decode (wav wave ogg oga mp3 opus flac m4a aac wma aiff aif).</summary>

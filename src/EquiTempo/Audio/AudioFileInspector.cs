@@ -10,14 +10,12 @@ internal readonly record struct FileKind(DecoderKind Decoder, string FormatName)
 /// <summary>Checks that a path is a readable, non-empty file and decides which decoder should handle it.</summary>
 internal static class AudioFileInspector
 {
-    private const int SniffBytes = 4096;
+    /// <summary>Enough for every magic number and an Ogg page's codec header (and a WAV's fmt chunk, as a rule).</summary>
+    internal const int SniffBytes = 4096;
 
     public static FileKind Inspect(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (path.Length == 0) throw new AudioFormatException(path, "empty path");
-        if (Directory.Exists(path)) throw new AudioFormatException(path, "is a directory, not an audio file");
-        if (!File.Exists(path)) throw new AudioFormatException(path, "file not found", new FileNotFoundException(null, path));
+        AudioInput.CheckPath(path);
         byte[] head = new byte[SniffBytes];
         int n;
         try

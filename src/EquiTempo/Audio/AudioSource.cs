@@ -74,6 +74,9 @@ internal abstract class AudioSource : IDisposable
     /// <summary>Fills whole frames of interleaved samples; returns frames read, 0 at the end.</summary>
     protected abstract int ReadInterleaved(Span<float> interleaved);
 
+    /// <summary>Discards frames by decoding them: an excerpt's start in a stream, which cannot seek.</summary>
+    public void Discard(long frames) => Skip(frames);
+
     /// <summary>Discards frames by decoding them (for decoders that cannot seek precisely).</summary>
     protected void Skip(long frames)
     {

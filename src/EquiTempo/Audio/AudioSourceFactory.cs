@@ -17,18 +17,84 @@ internal static class AudioSourceFactory
 {
     private enum Route { Managed, Ffmpeg }
 
-    public static AudioSource Open(string path, double startSeconds, double? durationSeconds, DecoderOptions options, CancellationToken ct) =>
-        Attempt(path, forProbe: false, options, (route, kind) => route == Route.Ffmpeg
+    /// <summary>Opens a file, or a pipe or device named by a path (a FIFO, /dev/stdin), which is read as a stream.</summary>
+    public static AudioSource Open(string path, double startSeconds, double? durationSeconds, DecoderOptions options, CancellationToken ct)
+    {
+        var input = AudioInput.OpenRead(path);
+        if (!input.CanSeek) return OpenStream(input, path, options, ct, startSeconds);
+        input.Dispose();
+        return Attempt(path, forProbe: false, options, (route, kind) => route == Route.Ffmpeg
             ? FfmpegSource.Open(path, kind.FormatName, startSeconds, durationSeconds, options.SearchPath, ct)
             : OpenManaged(path, kind, startSeconds, options.SearchPath));
+    }
+
+    /// <summary>
+    /// Decodes a stream read once, front to back (standard input, a FIFO): the format is recognised from its first
+    /// bytes, which are then replayed, and nothing is seeked. PCM/float WAV is read in managed code; everything
+    /// else goes to ffmpeg's standard input, except Ogg Vorbis, which NVorbis reads as a stream when ffmpeg is
+    /// missing or the managed decoders are preferred. (NLayer must seek, so an MP3 stream needs ffmpeg.) Unlike a
+    /// file, a stream rejected by one decoder cannot be offered to another: its bytes are gone. The source owns
+    /// <paramref name="input"/>; <paramref name="name"/> only names it in errors.
+    /// </summary>
+    public static AudioSource OpenStream(Stream input, string name, DecoderOptions options, CancellationToken ct, double startSeconds = 0)
+    {
+        ReplayStream replay;
+        try
+        {
+            replay = Wrap(name, () => ReplayStream.Sniff(input, AudioFileInspector.SniffBytes));
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
+        AudioSource? source = null;
+        try
+        {
+            if (replay.Head.IsEmpty) throw new AudioFormatException(name, "is empty (0 bytes)");
+            var kind = AudioFileInspector.Classify(replay.Head, AudioFileInspector.Extension(name));
+            bool hasFfmpeg = ExternalToolLocator.Find("ffmpeg", options.SearchPath) is not null;
+            FfmpegSource Ffmpeg() => FfmpegSource.Open(name, kind.FormatName, startSeconds, null, options.SearchPath, ct, replay);
+            source = kind.Decoder switch
+            {
+                // The fmt chunk almost always lies in the sniffed bytes: an encoding only ffmpeg decodes is seen there,
+                // before any byte is consumed.
+                DecoderKind.Wav when hasFfmpeg && HeadSaysUnsupported(replay.Head) => Ffmpeg(),
+                DecoderKind.Wav => Wrap(name, () => StreamWavSource.Open(name, replay)),
+                DecoderKind.Vorbis when hasFfmpeg && !options.PreferManaged => Ffmpeg(),
+                DecoderKind.Vorbis => Wrap(name, () => VorbisSource.OpenStream(name, replay)),
+                DecoderKind.Mp3 when !hasFfmpeg => throw new AudioFormatException(name,
+                    $"an MP3 read from a stream needs ffmpeg (Debian package `ffmpeg`), because the managed MP3 decoder must seek; {ExternalToolLocator.MissingAdvice}"),
+                _ => Ffmpeg(),
+            };
+            if (startSeconds > 0 && source is not FfmpegSource) source.Discard((long)Math.Round(startSeconds * source.SampleRate));
+            return source;
+        }
+        catch
+        {
+            if (source is not null) source.Dispose();
+            else replay.Dispose();
+            throw;
+        }
+    }
+
+    private static bool HeadSaysUnsupported(ReadOnlySpan<byte> head)
+    {
+        using var bytes = new MemoryStream(head.ToArray());
+        return WavStreamHeader.Read(b => bytes.ReadAtLeast(b, b.Length, throwOnEndOfStream: false)).Unsupported;
+    }
 
     /// <remarks>
     /// Vorbis headers are read by NVorbis even when ffmpeg decodes: its length comes from the last page's granule
     /// position, exactly what ffmpeg decodes, and it is four times quicker than starting ffprobe. (NLayer's MP3
     /// duration is only an estimate without a Xing header, so MP3 follows the decoder choice.)
     /// </remarks>
-    public static AudioInfo Probe(string path, DecoderOptions options) =>
-        Attempt(path, forProbe: true, options, (route, kind) => route == Route.Ffmpeg
+    public static AudioInfo Probe(string path, DecoderOptions options)
+    {
+        using (var input = AudioInput.OpenRead(path))
+            if (!input.CanSeek)
+                throw new AudioFormatException(path, "is a pipe or device, not a file: it has no header to read without decoding it");
+        return Attempt(path, forProbe: true, options, (route, kind) => route == Route.Ffmpeg
             ? FfprobeProber.Probe(path, kind.FormatName, options.SearchPath)
             : kind.Decoder switch
             {
@@ -36,6 +102,7 @@ internal static class AudioSourceFactory
                 DecoderKind.Vorbis => VorbisSource.Probe(path),
                 _ => Mp3Source.Probe(path),
             });
+    }
 
     /// <summary>Runs <paramref name="open"/> along the routes that can handle the file, best first.</summary>
     private static T Attempt<T>(string path, bool forProbe, DecoderOptions options, Func<Route, FileKind, T> open)
@@ -59,8 +126,9 @@ internal static class AudioSourceFactory
             }
             catch (AudioFormatException e)
             {
-                // A well-formed file without audio is an answer; another decoder would only say the same.
-                if (e.IsEmpty) throw;
+                // A well-formed file without audio is an answer, and a header claiming the absurd is corrupt:
+                // another decoder would only say the same.
+                if (e.IsEmpty || e.IsCorruptHeader) throw;
                 if (firstError is not null) throw Combined(path, firstError, e);
                 firstError = e;
             }

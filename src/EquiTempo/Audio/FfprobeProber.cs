@@ -57,6 +57,7 @@ internal static class FfprobeProber
             string codec = stream.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "unknown" : "unknown";
             if (rate <= 0 || channels <= 0)
                 throw new AudioFormatException(path, $"has an audio stream without a usable sample rate/channel count ({codec})");
+            AudioLimits.Check(path, rate, channels);
             return new AudioInfo(path, rate, channels, double.IsNaN(duration) ? 0 : duration, codec);
         }
         catch (JsonException e)

@@ -47,13 +47,13 @@ internal sealed class Mp3Source : AudioSource
         try
         {
             file = new MpegFile(path);
-            if (file.Channels <= 0 || file.SampleRate <= 0)
-                throw new InvalidDataException($"invalid frame header ({file.Channels} channels, {file.SampleRate} Hz)");
+            AudioLimits.Check(path, file.SampleRate, file.Channels);
             return file;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             file?.Dispose();
+            if (e is AudioFormatException) throw;
             throw new AudioFormatException(path, $"is not a readable MP3 file: {e.Message}", e);
         }
     }

@@ -12,27 +12,36 @@ internal sealed record PcmFormat(bool IsFloat, int BytesPerSample, int Channels,
 
     public int BlockAlign => BytesPerSample * Channels;
 
+    /// <summary>Whether the fmt tag (the sub-format's for WAVEFORMATEXTENSIBLE) is plain PCM or IEEE float.</summary>
+    public static bool IsPlain(int formatTag, int? subFormatTag) =>
+        (formatTag == TagExtensible ? subFormatTag ?? -1 : formatTag) is TagPcm or TagIeeeFloat;
+
     /// <summary>
-    /// Builds the layout from WAVE fmt fields, or returns null with a reason when it is not plain PCM/float.
-    /// The container size (blockAlign / channels) decides the layout; valid bits below it (20-in-24) only
-    /// mean zero low bits, so they need no special case.
+    /// Builds the layout from WAVE fmt fields, or returns null with a reason when it is not plain PCM/float or the
+    /// header cannot be believed (<see cref="AudioLimits"/>). The bits must fill the container (blockAlign / channels)
+    /// to its last byte: valid bits below it (20-in-24) only mean zero low bits, while a block align that disagrees
+    /// with the channels and bits is a corrupt header, not a layout to guess.
     /// </summary>
     public static PcmFormat? From(int formatTag, int? subFormatTag, int channels, int sampleRate, int blockAlign, int bitsPerSample, out string? problem)
     {
-        problem = null;
+        problem = AudioLimits.Problem(sampleRate, channels);
+        if (problem is not null) return null;
         int tag = formatTag == TagExtensible ? subFormatTag ?? -1 : formatTag;
-        if (channels <= 0) { problem = $"invalid channel count {channels}"; return null; }
-        if (sampleRate <= 0) { problem = $"invalid sample rate {sampleRate}"; return null; }
         if (tag != TagPcm && tag != TagIeeeFloat)
         {
             problem = $"WAV encoding 0x{tag:X4} is not PCM or IEEE float";
             return null;
         }
-        int bytes = blockAlign > 0 && blockAlign % channels == 0 ? blockAlign / channels : (bitsPerSample + 7) / 8;
-        bool ok = tag == TagPcm ? bytes is >= 1 and <= 4 : bytes is 4 or 8;
+        int bytes = (bitsPerSample + 7) / 8;
+        bool ok = tag == TagPcm ? bitsPerSample is >= 1 and <= 32 : bitsPerSample is 32 or 64;
         if (!ok)
         {
             problem = $"{bitsPerSample}-bit {(tag == TagPcm ? "PCM" : "float")} WAV samples are not supported";
+            return null;
+        }
+        if (blockAlign != bytes * channels)
+        {
+            problem = $"the header's block align {blockAlign} does not match {channels} channel(s) of {bitsPerSample}-bit samples ({bytes * channels})";
             return null;
         }
         return new PcmFormat(tag == TagIeeeFloat, bytes, channels, sampleRate);

@@ -127,7 +127,8 @@ internal static class SegmentedDecoder
     /// <summary>Reads up to <paramref name="max"/> frames (to the end if long.MaxValue), sizing the buffer by <paramref name="expected"/>.</summary>
     internal static float[] ReadFrames(AudioSource source, long max, long expected, CancellationToken ct)
     {
-        long capacity = Math.Clamp(Math.Min(max, expected) + 1, 1, Array.MaxLength);
+        // The expectation comes from a header, which can claim anything: start at most 16 M frames (64 MB) and grow.
+        long capacity = Math.Clamp(Math.Min(Math.Min(max, expected), 1 << 24) + 1, 1, Array.MaxLength);
         var buffer = new float[capacity];
         long total = 0;
         while (total < max)

@@ -6,7 +6,9 @@ namespace EquiTempo.Audio;
 /// A child process (ffmpeg/ffprobe) whose stdout is read by the caller. Guards against the ways such a
 /// child can hang us: stderr is drained on its own thread (a full stderr pipe would block the child),
 /// a watchdog kills it when a read waits too long without data, cancellation kills it, and disposal
-/// kills it if it is still running (e.g. an enumeration abandoned half-way).
+/// kills it if it is still running (e.g. an enumeration abandoned half-way). Given an input stream, a thread copies
+/// it to the child's stdin; while that thread waits for the input's next bytes the child is not counted as hung
+/// (a slow producer upstream is not ffmpeg's fault).
 /// </summary>
 internal sealed class ToolProcess : IDisposable
 {
@@ -18,10 +20,11 @@ internal sealed class ToolProcess : IDisposable
     private readonly CancellationTokenRegistration _cancelRegistration;
     private readonly TimeSpan _stallTimeout;
     private long _waitingSinceTicks; // 0 when not inside a read
+    private long _inputWaitingSinceTicks; // 0 when the stdin copier is not waiting for input
     private volatile bool _killedByWatchdog;
     private bool _disposed;
 
-    public ToolProcess(string executable, IEnumerable<string> arguments, TimeSpan stallTimeout, CancellationToken ct)
+    public ToolProcess(string executable, IEnumerable<string> arguments, TimeSpan stallTimeout, CancellationToken ct, Stream? input = null)
     {
         var info = new ProcessStartInfo(executable)
         {
@@ -44,7 +47,8 @@ internal sealed class ToolProcess : IDisposable
             }
         };
         _process.Start();
-        _process.StandardInput.Close();
+        if (input is null) _process.StandardInput.Close();
+        else new Thread(() => CopyInput(input, _process.StandardInput.BaseStream)) { IsBackground = true, Name = "tool stdin" }.Start();
         _process.BeginErrorReadLine();
         _stdout = _process.StandardOutput.BaseStream;
         _watchdog = new Timer(_ => CheckStall(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
@@ -109,9 +113,37 @@ internal sealed class ToolProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Feeds the child's stdin until the input ends or the child stops reading; then closes both.</summary>
+    private void CopyInput(Stream input, Stream stdin)
+    {
+        var buffer = new byte[1 << 16];
+        try
+        {
+            while (true)
+            {
+                Interlocked.Exchange(ref _inputWaitingSinceTicks, Environment.TickCount64);
+                int n = input.Read(buffer);
+                Interlocked.Exchange(ref _inputWaitingSinceTicks, 0);
+                if (n <= 0) break;
+                stdin.Write(buffer, 0, n);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // the child exited (it has read all it wants) or we were disposed
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _inputWaitingSinceTicks, 0);
+            try { stdin.Dispose(); } catch (IOException) { }
+            input.Dispose();
+        }
+    }
+
     private void CheckStall()
     {
         long since = Interlocked.Read(ref _waitingSinceTicks);
+        if (Interlocked.Read(ref _inputWaitingSinceTicks) != 0) return; // waiting for the producer, not for the child
         if (since != 0 && Environment.TickCount64 - since > _stallTimeout.TotalMilliseconds)
         {
             _killedByWatchdog = true;

@@ -14,13 +14,18 @@ namespace EquiTempo.Audio;
 internal sealed class VorbisSource : AudioSource
 {
     private VorbisReader _reader;
+    private readonly bool _isStream;
 
-    private VorbisSource(string path, VorbisReader reader) : base(path) => _reader = reader;
+    private VorbisSource(string path, VorbisReader reader, bool isStream = false) : base(path)
+    {
+        _reader = reader;
+        _isStream = isStream;
+    }
 
     public override int SampleRate => _reader.SampleRate;
     public override int Channels => _reader.Channels;
     public override string Format => "vorbis";
-    public override long? RemainingFramesHint => Math.Max(0, _reader.TotalSamples - _reader.SamplePosition);
+    public override long? RemainingFramesHint => _isStream ? null : Math.Max(0, _reader.TotalSamples - _reader.SamplePosition);
 
     public static VorbisSource Open(string path)
     {
@@ -33,9 +38,13 @@ internal sealed class VorbisSource : AudioSource
         return source;
     }
 
-    public override AudioSource? OpenIndependent() => Open(Path);
+    /// <summary>Reads a stream that cannot seek (which the source then owns): no length is known, and NVorbis finds
+    /// the end by reading to it.</summary>
+    public static VorbisSource OpenStream(string path, Stream stream) => new(path, CreateReader(path, () => new VorbisReader(stream, closeOnDispose: true)), isStream: true);
 
-    public override bool CanOpenIndependent => true;
+    public override AudioSource? OpenIndependent() => _isStream ? null : Open(Path);
+
+    public override bool CanOpenIndependent => !_isStream;
 
     public static AudioInfo Probe(string path)
     {
@@ -44,19 +53,20 @@ internal sealed class VorbisSource : AudioSource
         return new AudioInfo(path, reader.SampleRate, reader.Channels, (double)reader.TotalSamples / reader.SampleRate, "vorbis");
     }
 
-    private static VorbisReader CreateReader(string path)
+    private static VorbisReader CreateReader(string path, Func<VorbisReader>? open = null)
     {
         VorbisReader? reader = null;
         try
         {
-            reader = new VorbisReader(path) { ClipSamples = false }; // clipping would distort loud masters for no gain
-            if (reader.Channels <= 0 || reader.SampleRate <= 0)
-                throw new InvalidDataException($"invalid stream header ({reader.Channels} channels, {reader.SampleRate} Hz)");
+            reader = open?.Invoke() ?? new VorbisReader(path);
+            reader.ClipSamples = false; // clipping would distort loud masters for no gain
+            AudioLimits.Check(path, reader.SampleRate, reader.Channels);
             return reader;
         }
-        catch (Exception e) when (e is not AudioFormatException and not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             reader?.Dispose();
+            if (e is AudioFormatException) throw;
             throw new AudioFormatException(path, $"is not a readable Ogg Vorbis file: {e.Message}", e);
         }
     }

@@ -30,6 +30,12 @@ internal sealed class WavSource : AudioSource
     /// </summary>
     public static WavSource? Open(string path, out string? unsupported)
     {
+        // NAudio believes what it parses (1 Hz, a block align of 0, 0-bit samples); our
+        // parser checks the same chunks first, so a corrupt header is one clear error whichever decoder follows.
+        WavHeader header;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096))
+            header = WavStreamHeader.Read(b => file.ReadAtLeast(b, b.Length, throwOnEndOfStream: false));
+        if (header.IsCorrupt) throw Failure(path, header);
         WaveFileReader reader;
         try
         {
@@ -66,6 +72,12 @@ internal sealed class WavSource : AudioSource
     }
 
     public override void SeekToFrame(long frame) => _reader.Position = Math.Clamp(frame, 0, TotalFrames) * _format.BlockAlign;
+
+    /// <summary>The error for a header that gives no sample layout.</summary>
+    internal static AudioFormatException Failure(string path, WavHeader header) =>
+        header.IsEmpty ? AudioFormatException.Empty(path, "the WAV data chunk is empty")
+        : header.IsCorrupt ? AudioFormatException.CorruptHeader(path, header.Problem!)
+        : new AudioFormatException(path, header.Problem!);
 
     /// <summary>Header-only description for Probe.</summary>
     public static AudioInfo Probe(string path)

@@ -41,11 +41,14 @@ public sealed class DspTempoEstimator : ITempoMethod
     // Silence is judged per part of one autocorrelation window, the span a local tempo is read from.
     private double PartSeconds => Config.Tempogram.WindowSeconds;
 
-    public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default)
-    {
-        var blocks = AudioDecoder.ReadBlocks(path, PartSeconds, SampleRate, ct).Select(b => (ReadOnlyMemory<float>)b);
-        return Summarise(path, Analyse(blocks, ct), localCurve, ct);
-    }
+    public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default) =>
+        Estimate(AudioDecoder.ReadBlocks(path, PartSeconds, SampleRate, ct), path, localCurve, ct);
+
+    public TempoEstimate Estimate(Stream audio, string name, bool localCurve = false, CancellationToken ct = default) =>
+        Estimate(AudioDecoder.ReadBlocks(audio, name, PartSeconds, SampleRate, ct), name, localCurve, ct);
+
+    private TempoEstimate Estimate(IEnumerable<float[]> blocks, string name, bool localCurve, CancellationToken ct) =>
+        Summarise(name, Analyse(blocks.Select(b => (ReadOnlyMemory<float>)b), ct), localCurve, ct);
 
     public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default)
     {

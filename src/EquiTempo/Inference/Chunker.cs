@@ -50,35 +50,70 @@ public sealed class Chunker
     /// <summary>The chunks <see cref="Cut"/> gives for the concatenation of <paramref name="blocks"/>.</summary>
     public IEnumerable<AudioChunk> Stream(IEnumerable<float[]> blocks)
     {
-        int n = ChunkSamples;
-        var pending = new float[n];   // samples [start, start + have) of the next chunk
-        int have = 0;
-        long start = 0, received = 0, lastEnd = 0;
+        var cutter = Begin();
         foreach (var block in blocks)
+            foreach (var chunk in cutter.Push(block))
+                yield return chunk;
+        foreach (var chunk in cutter.Finish())
+            yield return chunk;
+    }
+
+    /// <summary>Starts cutting one signal pushed block by block: several chunkers can then share one decoding pass
+    /// (the track's chunks and the local curve's windows).</summary>
+    public Cutter Begin() => new(this);
+
+    /// <summary>
+    /// One signal's chunks as its blocks arrive: <see cref="Push"/> each block in order, then <see cref="Finish"/>.
+    /// The chunks equal those <see cref="Cut"/> gives for the whole signal; only one chunk of samples is held.
+    /// Each call's chunks must be enumerated before the next call.
+    /// </summary>
+    public sealed class Cutter
+    {
+        private readonly Chunker _chunker;
+        private readonly float[] _pending;   // samples [start, start + have) of the next chunk
+        private int _have;
+        private long _start, _received, _lastEnd;
+
+        internal Cutter(Chunker chunker)
         {
+            _chunker = chunker;
+            _pending = new float[chunker.ChunkSamples];
+        }
+
+        public IEnumerable<AudioChunk> Push(float[] block)
+        {
+            int n = _chunker.ChunkSamples, hop = _chunker.HopSamples, rate = _chunker.Input.SampleRate;
             int i = 0;
             while (i < block.Length)
             {
-                long pos = received + i;
-                if (pos < start) { i += (int)Math.Min(block.Length - i, start - pos); continue; }   // a gap when the hop exceeds a chunk
-                int take = Math.Min(n - have, block.Length - i);
-                Array.Copy(block, i, pending, have, take);
-                have += take;
+                long pos = _received + i;
+                if (pos < _start) { i += (int)Math.Min(block.Length - i, _start - pos); continue; }   // a gap when the hop exceeds a chunk
+                int take = Math.Min(n - _have, block.Length - i);
+                Array.Copy(block, i, _pending, _have, take);
+                _have += take;
                 i += take;
-                if (have < n) continue;
-                yield return new AudioChunk((float[])pending.Clone(), start, Input.SampleRate);
-                lastEnd = start + n;
-                start += HopSamples;
-                if (HopSamples < n)
+                if (_have < n) continue;
+                yield return new AudioChunk((float[])_pending.Clone(), _start, rate);
+                _lastEnd = _start + n;
+                _start += hop;
+                if (hop < n)
                 {
-                    Array.Copy(pending, HopSamples, pending, 0, n - HopSamples);
-                    have = n - HopSamples;
+                    Array.Copy(_pending, hop, _pending, 0, n - hop);
+                    _have = n - hop;
                 }
-                else have = 0;
+                else _have = 0;
             }
-            received += block.Length;
+            _received += block.Length;
         }
-        if (have > 0 && lastEnd < received)
-            yield return new AudioChunk(pending[..have], start, Input.SampleRate);
+
+        /// <summary>The last, shorter chunk, if the audio runs past the last full one.</summary>
+        public IEnumerable<AudioChunk> Finish()
+        {
+            if (_have > 0 && _lastEnd < _received)
+                yield return new AudioChunk(_pending[.._have], _start, _chunker.Input.SampleRate);
+        }
+
+        /// <summary>Samples pushed so far.</summary>
+        public long Received => _received;
     }
 }

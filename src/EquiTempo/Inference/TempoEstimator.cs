@@ -63,17 +63,42 @@ public sealed class TempoEstimator : ITempoMethod
     /// <summary>What errors about audio given without a name call it.</summary>
     private const string UnnamedAudio = "<samples>";
 
-    /// <summary>Decodes <paramref name="path"/> at the model rate. Without a local curve the file is streamed in
-    /// blocks, cut into chunks as it arrives (at any chunk hop), and only each chunk's output is kept: memory stays
-    /// bounded by one batch of chunks however long the file is. A local curve reads the decoded track twice (chunks and curve windows), in memory.</summary>
-    public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default)
+    /// <summary>Decodes <paramref name="path"/> at the model rate and streams it: blocks are cut into chunks (at any
+    /// chunk hop) and, for a local curve, into curve windows as they arrive, and only each chunk's output is kept (a
+    /// curve window's only as its point). Memory stays bounded by one batch of chunks however long the file is.
+    /// A FIFO or /dev/stdin is read as a stream (see <see cref="AudioDecoder.ReadBlocks(string, double, int, CancellationToken, DecoderOptions?)"/>).</summary>
+    public TempoEstimate Estimate(string path, bool localCurve = false, CancellationToken ct = default) =>
+        Estimate(AudioDecoder.ReadBlocks(path, BlockSeconds, Input.SampleRate, ct), path, localCurve, ct);
+
+    /// <summary>The tempo of audio read once from <paramref name="audio"/> (standard input, a pipe), in any format a
+    /// file may have; <paramref name="name"/> names it in the result and in errors. Streamed as a file is.</summary>
+    public TempoEstimate Estimate(Stream audio, string name, bool localCurve = false, CancellationToken ct = default) =>
+        Estimate(AudioDecoder.ReadBlocks(audio, name, BlockSeconds, Input.SampleRate, ct), name, localCurve, ct);
+
+    // A decoded block holds one batch of chunks, so that the network still sees whole batches.
+    private double BlockSeconds => Input.ChunkSeconds * Config.BatchChunks;
+
+    private TempoEstimate Estimate(IEnumerable<float[]> blocks, string name, bool localCurve, CancellationToken ct)
     {
-        if (localCurve) return Estimate(AudioDecoder.DecodeMono(path, Input.SampleRate, ct: ct), localCurve, path, ct);
-        long total = 0;
-        var blocks = AudioDecoder.ReadBlocks(path, Input.ChunkSeconds, Input.SampleRate, ct).Select(b => { total += b.Length; return b; });
-        var outputs = Outputs(_chunker.Stream(blocks), ct);
-        if (total == 0) throw AudioFormatException.Empty(path);
-        return Summarise(path, outputs, total, null);
+        var chunks = _chunker.Begin();
+        var windows = localCurve ? _curveChunker.Begin() : null;
+        var outputs = new List<ChunkOutput>();
+        var curve = localCurve ? new List<TempoPoint>() : null;
+        foreach (var block in blocks)
+        {
+            outputs.AddRange(Outputs(chunks.Push(block), ct));
+            if (windows is not null) AddPoints(curve!, windows.Push(block), ct);
+        }
+        outputs.AddRange(Outputs(chunks.Finish(), ct));
+        if (windows is not null) AddPoints(curve!, windows.Finish(), ct);
+        if (chunks.Received == 0) throw AudioFormatException.Empty(name);
+        return Summarise(name, outputs, chunks.Received, curve);
+    }
+
+    private void AddPoints(List<TempoPoint> curve, IEnumerable<AudioChunk> windows, CancellationToken ct)
+    {
+        foreach (var o in Outputs(windows, ct))
+            if (_readout.Usable(o)) curve.Add(new TempoPoint(o.CentreSeconds, _readout.PointBpm(o)));
     }
 
     public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default) =>
@@ -85,9 +110,7 @@ public sealed class TempoEstimator : ITempoMethod
         if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? UnnamedAudio);
         var samples = audio.SampleRate == Input.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, Input.SampleRate);
         List<TempoPoint>? curve = null;
-        if (localCurve)
-            curve = Outputs(_curveChunker.Cut(samples), ct).Where(_readout.Usable)
-                .Select(o => new TempoPoint(o.CentreSeconds, _readout.PointBpm(o))).ToList();
+        if (localCurve) AddPoints(curve = new List<TempoPoint>(), _curveChunker.Cut(samples), ct);
         return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve);
     }
 

@@ -21,9 +21,24 @@ public class TempoBatchTests
             if (path.StartsWith("release-")) _release.Set();
             return new TempoEstimate(path, bpm, bpm / 2, 0.6, 0.9, 10, 1, "test");
         }
+        /// <summary>A stream holds its spec as text ("120"); the estimate is named as the input is.</summary>
+        public TempoEstimate Estimate(Stream audio, string name, bool localCurve = false, CancellationToken ct = default) =>
+            Estimate(new StreamReader(audio).ReadToEnd(), localCurve, ct) with { File = name };
         public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default) =>
             throw new NotSupportedException();
         public void Dispose() { }
+    }
+
+    [Fact]
+    public void AStreamInput_IsOpenedAndReadThroughTheStreamOverload_AndClosedAfterwards()
+    {
+        var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("128"));
+        var seen = new List<BatchOutcome>();
+        TempoBatch.Run(new NamedTempo(), new BatchInput[] { "90", new("<stdin>", () => stream) }, localCurve: false, seen.Add);
+        Assert.Equal(new[] { "90", "<stdin>" }, seen.Select(o => o.Path));
+        Assert.Equal(new double?[] { 90, 128 }, seen.Select(o => o.Estimate?.Bpm));
+        Assert.Equal("<stdin>", seen[1].Estimate!.File);
+        Assert.False(stream.CanRead); // disposed once read
     }
 
     [Fact]
