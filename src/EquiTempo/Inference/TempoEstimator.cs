@@ -1,4 +1,5 @@
 using EquiTempo.Audio;
+using EquiTempo.Baselines;
 using EquiTempo.Features;
 using EquiTempo.Model;
 
@@ -10,6 +11,9 @@ namespace EquiTempo.Inference;
 /// per-chunk z and class probabilities) → <see cref="ChunkReadout"/> (chunk outputs → the track's tempo, and one
 /// chunk's tempo for the local curve), the kind the model stores. Thread-safe: decoding and the front end run on
 /// the caller's thread; the network call is serialised (LibTorch already uses every core inside one call).
+/// Beside the chunks, an onset-strength envelope of the audio (<see cref="OnsetStrength"/>) goes to the
+/// <see cref="TempoEvidenceGate"/>, which refuses inputs with no tempo (too short, no onsets, no periodicity) as the
+/// DSP baseline does, so the network's answer for noise or a tone is never returned.
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
 {
@@ -20,6 +24,8 @@ public sealed class TempoEstimator : ITempoMethod
     private readonly SilenceGate _gate;
     private readonly ChunkNetwork _network;
     private readonly ChunkReadout _readout;
+    private readonly OnsetStrength _onsets;
+    private readonly TempoEvidenceGate _evidence;
     public EstimatorConfig Config { get; }
     public ModelMetadata Metadata => _model.Metadata;
 
@@ -35,7 +41,9 @@ public sealed class TempoEstimator : ITempoMethod
         _curveChunker = Chunker.WithHop(input, Config.LocalHopSeconds);
         _gate = new SilenceGate(Config.SilenceDbfs);
         _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
-        _readout = ChunkReadout.For(stored, Config.Tolerance);
+        _readout = ChunkReadout.For(stored, Config.Tolerance, Config.Range);
+        _onsets = new OnsetStrength(OnsetStrengthConfig.AtRate(input.SampleRate));
+        _evidence = new TempoEvidenceGate(Config.Evidence);
     }
 
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
@@ -70,10 +78,11 @@ public sealed class TempoEstimator : ITempoMethod
     {
         if (localCurve) return Estimate(AudioDecoder.DecodeMono(path, Input.SampleRate, ct: ct), localCurve, path, ct);
         long total = 0;
-        var blocks = AudioDecoder.ReadBlocks(path, Input.ChunkSeconds, Input.SampleRate, ct).Select(b => { total += b.Length; return b; });
+        var onsets = _onsets.Begin();
+        var blocks = AudioDecoder.ReadBlocks(path, Input.ChunkSeconds, Input.SampleRate, ct).Select(b => { total += b.Length; onsets.Add(b); return b; });
         var outputs = Outputs(_chunker.Stream(blocks), ct);
         if (total == 0) throw AudioFormatException.Empty(path);
-        return Summarise(path, outputs, total, null);
+        return Summarise(path, outputs, total, null, onsets.Finish());
     }
 
     public TempoEstimate Estimate(float[] samples, int sampleRate, bool localCurve = false, string? name = null, CancellationToken ct = default) =>
@@ -88,23 +97,27 @@ public sealed class TempoEstimator : ITempoMethod
         if (localCurve)
             curve = Outputs(_curveChunker.Cut(samples), ct).Where(_readout.Usable)
                 .Select(o => new TempoPoint(o.CentreSeconds, _readout.PointBpm(o))).ToList();
-        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve);
+        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve, _onsets.Compute(samples));
     }
 
     private List<ChunkOutput> Outputs(IEnumerable<AudioChunk> chunks, CancellationToken ct) => _network.Run(_gate.Mark(chunks), ct);
 
-    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve)
+    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve, float[] onsetEnvelope)
     {
-        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio, outputs.Any(o => o.Voiced)
-            ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
-            : $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
+        if (!outputs.Any(o => o.Voiced))
+            throw new NoTempoException(name ?? UnnamedAudio, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
         double duration = (double)totalSamples / Input.SampleRate;
+        _evidence.Check(name ?? UnnamedAudio, _evidence.Measure(onsetEnvelope, _onsets.Config.FramesPerSecond, duration));
+        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio,
+            Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
+                : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
         return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve);
     }
 
     public void Dispose()
     {
         _frontEnd.Dispose();
+        _onsets.Dispose();
         _model.Dispose();
     }
 }
