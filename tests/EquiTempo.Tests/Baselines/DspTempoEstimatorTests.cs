@@ -97,7 +97,7 @@ public class DspTempoEstimatorTests : IDisposable
         Assert.InRange(r.Bpm2, 40, 90);
         Assert.All(r.Curve!, p => Assert.InRange(p.Bpm, 40, 90));
         using var fast = (DspTempoEstimator)TempoMethods.Create("dsp", config: new EstimatorConfig { MinBpm = 150, MaxBpm = 300 });
-        Assert.InRange(fast.Estimate(clicks, Sr).Bpm, 237.6, 242.4);
+        Assert.InRange(fast.Estimate(clicks, Sr).Bpm, 225, 255);   // the double; lags are 1/43 s apart, 6 % at 240 BPM
     }
 
     [Fact]

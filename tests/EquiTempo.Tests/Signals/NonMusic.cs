@@ -13,18 +13,23 @@ public static class NonMusic
     public static IReadOnlyDictionary<string, (Func<float[]> Make, string Reason)> Kinds { get; } = new Dictionary<string, (Func<float[]>, string)>
     {
         ["noise -60 dBFS"] = (() => Noise(-60, 30), "no periodic onsets"),
+        ["noise -40 dBFS"] = (() => Noise(-40, 30), "no periodic onsets"),
         ["noise -20 dBFS"] = (() => Noise(-20, 30), "no periodic onsets"),
         ["noise full scale"] = (() => Noise(0, 30), "no periodic onsets"),
         ["sine 440 Hz"] = (() => TestSignals.Sine(440, 30, Rate), "too few onsets"),
         ["sine 55 Hz"] = (() => TestSignals.Sine(55, 30, Rate), "too few onsets"),
+        ["sine 3 kHz"] = (() => TestSignals.Sine(3000, 30, Rate), "too few onsets"),
         ["chirp up"] = (() => Chirp(100, 5000, 30), "too few onsets"),
         ["chirp down"] = (() => Chirp(8000, 50, 30), "too few onsets"),
         ["DC offset"] = (() => Enumerable.Repeat(0.3f, 30 * Rate).ToArray(), "too few onsets"),
         ["one click"] = (() => Clicks(30, 5.0), "too few onsets"),
         ["two clicks"] = (() => Clicks(30, 5.0, 9.0), "too few onsets"),
+        ["noise burst in silence"] = (() => new float[5 * Rate].Concat(Noise(-6, 1)).Concat(new float[24 * Rate]).ToArray(), "too few onsets"),
+        ["random clicks 1/s"] = (() => RandomClicks(1, 30), "no periodic onsets"),
         ["random clicks 3/s"] = (() => RandomClicks(3, 30), "no periodic onsets"),
         ["random clicks 8/s"] = (() => RandomClicks(8, 30), "no periodic onsets"),
         ["0.1 s noise"] = (() => Noise(-6, 0.1), "too short: 0.1 s"),
+        ["0.5 s of clicks"] = (() => TestSignals.ClickTrack(120, 0.5, Rate), "too short: 0.5 s"),
         ["1.5 s of clicks"] = (() => TestSignals.ClickTrack(120, 1.5, Rate), "too short: 1.5 s"),
     };
 
