@@ -75,6 +75,20 @@ public class TempoEvidenceGateTests : IDisposable
     }
 
     [Fact]
+    public void Model_TempoRange_HoldsTheAnswer_TheSecondTempo_AndTheCurve()
+    {
+        var clicks = TestSignals.ClickTrack(120, 30);
+        using var slow = TempoEstimator.Load(config: new EstimatorConfig { MinBpm = 40, MaxBpm = 90 });
+        var r = slow.Estimate(clicks, 44100, localCurve: true);
+        Assert.InRange(r.Bpm, 57.6, 62.4);                 // the clicks' half tempo: 120 lies above the range
+        Assert.InRange(r.Bpm2, 40, 90);
+        Assert.NotEmpty(r.Curve!);
+        Assert.All(r.Curve!, p => Assert.InRange(p.Bpm, 40, 90));
+        using var unrestricted = TempoEstimator.Load();
+        Assert.InRange(unrestricted.Estimate(clicks, 44100).Bpm, 115.2, 124.8);
+    }
+
+    [Fact]
     public void Evidence_OfAClickTrack_IsPeriodicAtItsBeatOrABarOfIt()
     {
         using var onsets = new OnsetStrength();
