@@ -159,6 +159,9 @@ public sealed class AutocorrelationTempogram
                 if (double.IsFinite(_logPrior[lag]) && Math.Abs(LagToBpm(lag) / target - 1) <= tolerance && (best < 0 || Score(pulse, lag) > Score(pulse, best))) best = lag;
             if (best < 0) continue;
             var peak = Peak(acf, pulse, best);
+            // Refinement follows the autocorrelation's own peak up to 1.5 lags away, which on a slope can leave the
+            // relative's band (a 60 BPM click track's ×2 moved to 111 BPM): the lag's own tempo then stands.
+            if (Math.Abs(peak.Bpm / target - 1) > tolerance) peak = peak with { Bpm = LagToBpm(best) };
             if (second is not TempoPeak s || peak.Strength > s.Strength) second = peak;
         }
         return (first, second);

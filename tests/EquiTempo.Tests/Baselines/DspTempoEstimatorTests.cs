@@ -87,6 +87,16 @@ public class DspTempoEstimatorTests : IDisposable
         Assert.InRange(r.Salience, 0.5, 1.0);
     }
 
+    [Theory]
+    [InlineData(60.0)]
+    [InlineData(100.0)]
+    [InlineData(150.0)]
+    public void SecondTempo_OfAClickTrack_IsWithinToleranceOfAMetricalRelative(double bpm)
+    {
+        var r = Estimator.Estimate(TestSignals.ClickTrack(bpm, 20, 22050), 22050);
+        Assert.True(TempoRange.MetricalRatios.Any(k => Math.Abs(r.Bpm2 / (r.Bpm * k) - 1) <= 0.04), $"Bpm {r.Bpm:F1}, Bpm2 {r.Bpm2:F1}");
+    }
+
     [Fact]
     public void TempoRange_HoldsTheAnswer_TheSecondTempo_AndTheCurve()
     {
