@@ -4,10 +4,15 @@ namespace EquiTempo;
 public readonly record struct TempoPoint(double TimeSeconds, double Bpm);
 
 /// <summary>
-/// Result for one track. <see cref="Confidence"/> is the share of the track's evidence that agrees with
-/// <see cref="Bpm"/> within ±4 %: for the class head, the chunk-averaged probability mass in that band;
-/// for the scale readout, the fraction of non-silent chunks whose estimate falls in it. 1 = every chunk
-/// agrees, values near 0 = the chunks disagree (no steady tempo, or the model is unsure).
+/// Result for one track. <see cref="Bpm2"/> is the strongest metrical relative of <see cref="Bpm"/> (×2, ×½, ×3, ×⅓,
+/// ×3/2, ×⅔; Bpm itself when none has any evidence in range) and <see cref="Salience"/> Bpm's share of the two, so
+/// Bpm2's is 1 − Salience. <see cref="Confidence"/> is the share of the track's evidence that agrees with
+/// <see cref="Bpm"/> within ±4 %: for the class head, the chunk-averaged probability mass in that band; for the scale
+/// readout, the fraction of non-silent chunks whose estimate falls in it; for the DSP baseline, the fraction of its
+/// 16 s windows. 1 = every chunk agrees, values near 0 = the chunks disagree (no steady tempo, or the model is
+/// unsure). It is not a calibrated probability: on the development sets the shipped model's answers were right
+/// (Acc1) for 40 % of tracks under 0.4, 59 % at 0.4–0.6, 80 % at 0.6–0.8 and 88 % above (README, "Confidence and no
+/// tempo"). An input without a tempo gets no estimate at all but a <see cref="NoTempoException"/>.
 /// </summary>
 public sealed record TempoEstimate(
     string? File, double Bpm, double Bpm2, double Salience, double Confidence, double DurationSeconds,

@@ -58,14 +58,15 @@ public sealed class AutocorrelationTempogram
         for (int lag = 0; lag < WindowFrames; lag++)
         {
             double bpm = LagToBpm(lag);
-            bool allowed = lag > 0 && bpm < config.MaxBpm;
+            bool allowed = lag > 0 && bpm <= config.MaxBpm && bpm >= config.MinBpm;
             if (allowed) _firstLag = Math.Min(_firstLag, lag);
             double octaves = (Math.Log2(bpm) - Math.Log2(config.StartBpm)) / config.StdOctaves;
             _logPrior[lag] = allowed ? -0.5 * octaves * octaves : double.NegativeInfinity;
         }
         _lastLag = (WindowFrames - 1) / config.LagMultiples.Max();
+        if (config.MinBpm > 0) _lastLag = Math.Min(_lastLag, (int)Math.Floor(60.0 * framesPerSecond / config.MinBpm));
         if (_firstLag >= _lastLag)
-            throw new ArgumentException($"no tempo below {config.MaxBpm} BPM fits {config.LagMultiples.Max()} times in a {config.WindowSeconds} s window");
+            throw new ArgumentException($"no tempo between {config.MinBpm} and {config.MaxBpm} BPM fits {config.LagMultiples.Max()} times in a {config.WindowSeconds} s window");
     }
 
     public double LagToBpm(double lag) => 60.0 * FramesPerSecond / lag;
@@ -99,7 +100,10 @@ public sealed class AutocorrelationTempogram
             {
                 var span = tensor(padded.AsSpan(first, count + win - 1).ToArray(), dtype: float64);
                 var frames = span.unfold(0, win, 1) * hann;                                // (count, win)
-                var power = fft.rfft(frames, fftLength, dim: 1).abs().square();
+                var magnitude = fft.rfft(frames, fftLength, dim: 1).abs();
+                // x·x, not square(): square() goes through a Scalar that crashed LibTorch once in a two-track parallel
+                // evaluation (INTERNAL ASSERT in Scalar.h, 2026-12-01).
+                var power = magnitude * magnitude;
                 var ac = fft.irfft(power, fftLength, dim: 1)[.., ..win];
                 // librosa's normalize(norm=inf): divide by the largest |value|, leave all-zero windows at zero.
                 var norm = ac.abs().amax(new long[] { 1 }, keepdim: true);
@@ -139,28 +143,30 @@ public sealed class AutocorrelationTempogram
     }
 
     /// <summary>
-    /// The best tempo and the strongest other local peak farther than <paramref name="exclusion"/> (relative) from it,
-    /// both by prior-weighted score; the second is null when there is no such peak.
+    /// The best tempo and its strongest metrical relative: for each ratio of <see cref="TempoRange.MetricalRatios"/>,
+    /// the best-scored lag whose tempo lies within ±<paramref name="tolerance"/> of the best tempo × ratio, and of
+    /// those the one with the largest strength. The second is null when no relative lies in the allowed range.
     /// </summary>
-    public (TempoPeak First, TempoPeak? Second)? TwoBest(ReadOnlySpan<double> acf, double exclusion)
+    public (TempoPeak First, TempoPeak? Second)? BestAndRelated(ReadOnlySpan<double> acf, double tolerance)
     {
         Span<double> pulseBuffer = _lastLag < StackLags ? stackalloc double[_lastLag + 1] : new double[_lastLag + 1];
         var pulse = PulseTrain(acf, pulseBuffer);
         if (Best(acf, pulse) is not TempoPeak first) return null;
-        int second = -1;
-        double secondScore = double.NegativeInfinity;
-        for (int lag = _firstLag; lag <= _lastLag; lag++)
+        TempoPeak? second = null;
+        foreach (double ratio in TempoRange.MetricalRatios)
         {
-            double score = Score(pulse, lag);
-            bool localPeak = (lag == _firstLag || score >= Score(pulse, lag - 1)) && (lag == _lastLag || score >= Score(pulse, lag + 1));
-            if (!localPeak || score <= secondScore || Math.Abs(LagToBpm(lag) / first.Bpm - 1) <= exclusion) continue;
-            second = lag;
-            secondScore = score;
+            double target = first.Bpm * ratio;
+            int best = -1;
+            for (int lag = _firstLag; lag <= _lastLag; lag++)
+                if (double.IsFinite(_logPrior[lag]) && Math.Abs(LagToBpm(lag) / target - 1) <= tolerance && (best < 0 || Score(pulse, lag) > Score(pulse, best))) best = lag;
+            if (best < 0) continue;
+            var peak = Peak(acf, pulse, best);
+            // Refinement follows the autocorrelation's own peak up to 1.5 lags away, which on a slope can leave the
+            // relative's band (a 60 BPM click track's ×2 moved to 111 BPM): the lag's own tempo then stands.
+            if (Math.Abs(peak.Bpm / target - 1) > tolerance) peak = peak with { Bpm = LagToBpm(best) };
+            if (second is not TempoPeak s || peak.Strength > s.Strength) second = peak;
         }
-        if (second < 0) return (first, null);
-        var peak = Peak(acf, pulse, second);
-        // Refinement can move a peak beside the band edge into the band.
-        return Math.Abs(peak.Bpm / first.Bpm - 1) <= exclusion ? (first, null) : (first, peak);
+        return (first, second);
     }
 
     /// <summary>

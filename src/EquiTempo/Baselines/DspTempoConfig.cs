@@ -35,6 +35,23 @@ public sealed record OnsetStrengthConfig
 
     public double FramesPerSecond => (double)SampleRate / HopLength;
 
+    /// <summary>The default envelope computed from audio at <paramref name="sampleRate"/> without resampling: window and
+    /// hop scaled to keep their durations, and the filterbank kept below the default's Nyquist (11,025 Hz), so the
+    /// envelope matches the default's and the evidence thresholds measured on it hold.</summary>
+    public static OnsetStrengthConfig AtRate(int sampleRate)
+    {
+        var d = new OnsetStrengthConfig();
+        if (sampleRate == d.SampleRate) return d;
+        double k = (double)sampleRate / d.SampleRate;
+        return d with
+        {
+            SampleRate = sampleRate,
+            FftSize = Math.Max(2, (int)Math.Round(d.FftSize * k)),
+            HopLength = Math.Max(1, (int)Math.Round(d.HopLength * k)),
+            MaxHz = Math.Min(sampleRate, d.SampleRate) / 2.0,
+        };
+    }
+
     internal void Validate()
     {
         if (SampleRate <= 0 || FftSize < 2 || HopLength <= 0 || MelBands <= 0 || Lag <= 0 || MaxSize <= 0 || MaxSize % 2 == 0)
@@ -48,8 +65,8 @@ public sealed record OnsetStrengthConfig
 /// Autocorrelation tempogram and the tempo read from it, after librosa's <c>feature.tempo</c>: Hann-windowed
 /// autocorrelation windows centred on every onset frame, each normalised by its lag-0 value, averaged over
 /// the track, then the lag maximising log1p(1e6·strength) + log prior, where the prior is a log-normal in BPM
-/// centred on <see cref="StartBpm"/> with <see cref="StdOctaves"/> octaves of spread, and tempi at or above
-/// <see cref="MaxBpm"/> are excluded. Three defaults differ from librosa's: <see cref="LagMultiples"/> and
+/// centred on <see cref="StartBpm"/> with <see cref="StdOctaves"/> octaves of spread, and tempi outside
+/// <see cref="MinBpm"/>–<see cref="MaxBpm"/> are excluded. Three defaults differ from librosa's: <see cref="LagMultiples"/> and
 /// <see cref="WindowSeconds"/> measured better on the GMD development set (see the README);
 /// <see cref="RefinePeak"/> changed no GMD result but removes the lag grid's error.
 /// </summary>
@@ -62,7 +79,11 @@ public sealed record TempogramConfig
     public double StartBpm { get; init; } = 120;
     /// <summary>Standard deviation of the prior in octaves (librosa's std_bpm, which is in log2 units).</summary>
     public double StdOctaves { get; init; } = 1.0;
+    /// <summary>Fastest tempo a peak may have (inclusive; librosa's max_tempo, 320).</summary>
     public double MaxBpm { get; init; } = 320;
+    /// <summary>Slowest tempo a peak may have (inclusive); 0 = as slow as the window allows (a quarter of it, as the
+    /// longest lag must fit <see cref="LagMultiples"/> times).</summary>
+    public double MinBpm { get; init; }
     /// <summary>
     /// Refine the chosen lag to the vertex of a parabola through the autocorrelation peak beside it. librosa does
     /// not; its tempi lie on the lag grid, up to half a step off: ±2.3 % at 120 BPM, ±3.5 % at 180 BPM, ±6 % at
@@ -78,8 +99,8 @@ public sealed record TempogramConfig
 
     internal void Validate()
     {
-        if (!(WindowSeconds > 0) || !(StartBpm > 0) || !(StdOctaves > 0) || !(MaxBpm > 0))
-            throw new ArgumentException($"invalid tempogram settings: {this} (every value must be positive)");
+        if (!(WindowSeconds > 0) || !(StartBpm > 0) || !(StdOctaves > 0) || !(MaxBpm > 0) || !(MinBpm >= 0 && MinBpm < MaxBpm))
+            throw new ArgumentException($"invalid tempogram settings: {this} (every value must be positive, MinBpm below MaxBpm)");
         if (LagMultiples.Count == 0 || LagMultiples.Any(k => k < 1))
             throw new ArgumentException($"lag multiples must be positive integers (given: {string.Join(", ", LagMultiples)})");
     }
@@ -93,10 +114,14 @@ public sealed record DspTempoConfig
     /// <summary>Parts (one autocorrelation window long) quieter than this RMS (dBFS) count as silent; a track with
     /// no other part has no tempo.</summary>
     public double SilenceDbfs { get; init; } = -70;
-    /// <summary>Relative tolerance for the agreement-based confidence (the Acc1 tolerance).</summary>
+    /// <summary>Relative tolerance for the agreement-based confidence (the Acc1 tolerance), and of a second tempo's
+    /// distance from a metrical relative of the first.</summary>
     public double Tolerance { get; init; } = 0.04;
-    /// <summary>The second tempo is the strongest peak farther than this (relative) from the first.</summary>
-    public double SecondPeakExclusion { get; init; } = 0.08;
+
+    /// <summary>The tempi an answer may have: the tempogram's bounds.</summary>
+    public TempoRange Range => new(Tempogram.MinBpm > 0 ? Tempogram.MinBpm : null, Tempogram.MaxBpm);
+    /// <summary>What a track must show to have a tempo at all; the model's estimator uses the same.</summary>
+    public TempoEvidenceConfig Evidence { get; init; } = new();
     /// <summary>Spacing of the local tempo curve's points.</summary>
     public double LocalHopSeconds { get; init; } = 2.0;
 
@@ -104,7 +129,8 @@ public sealed record DspTempoConfig
     {
         Onset.Validate();
         Tempogram.Validate();
-        if (!(Tolerance > 0 && Tolerance < 1) || !(SecondPeakExclusion >= 0 && SecondPeakExclusion < 1) || !(LocalHopSeconds > 0) || !double.IsFinite(SilenceDbfs))
-            throw new ArgumentException($"invalid settings: {this} (Tolerance and SecondPeakExclusion in [0, 1), LocalHopSeconds > 0)");
+        Evidence.Validated();
+        if (!(Tolerance > 0 && Tolerance < 1) || !(LocalHopSeconds > 0) || !double.IsFinite(SilenceDbfs))
+            throw new ArgumentException($"invalid settings: {this} (Tolerance in (0, 1), LocalHopSeconds > 0)");
     }
 }

@@ -8,9 +8,10 @@ namespace EquiTempo.Baselines;
 /// autocorrelation at 1–4 times itself is strongest under a log-normal tempo prior centred on 120 BPM
 /// (<see cref="AutocorrelationTempogram"/>). No training, no model file.
 /// <para>
-/// <see cref="TempoEstimate.Bpm2"/> is the strongest other peak more than 8 % away (usually a metrical relative:
-/// half, double, 2/3 …). <see cref="TempoEstimate.Salience"/> is s1 / (s1 + s2) of the two peaks'
-/// prior-weighted strengths. <see cref="TempoEstimate.Confidence"/> is the share of the autocorrelation
+/// <see cref="TempoEstimate.Bpm2"/> is the strongest metrical relative of Bpm (×2, ×½, ×3, ×⅓, ×3/2, ×⅔, each within
+/// ±tolerance; Bpm itself when none lies in range). <see cref="TempoEstimate.Salience"/> is s1 / (s1 + s2) of the two
+/// peaks' prior-weighted strengths. Inputs without a tempo (too short, no onsets, no periodicity) are refused by the
+/// <see cref="TempoEvidenceGate"/>, as by the model's estimator. <see cref="TempoEstimate.Confidence"/> is the share of the autocorrelation
 /// windows (one per onset frame, each <see cref="TempogramConfig.WindowSeconds"/> long) whose own tempo agrees
 /// with Bpm within ±4 %, among the windows that hold repeating onsets: 1 = the same tempo throughout, near 0 =
 /// no agreement. <see cref="TempoEstimate.Chunks"/> counts the window-long parts louder than the silence threshold.
@@ -25,6 +26,7 @@ public sealed class DspTempoEstimator : ITempoMethod
     public DspTempoConfig Config { get; }
     private readonly OnsetStrength _onsets;
     private readonly AutocorrelationTempogram _tempogram;
+    private readonly TempoEvidenceGate _evidence;
 
     public DspTempoEstimator(DspTempoConfig? config = null)
     {
@@ -32,6 +34,7 @@ public sealed class DspTempoEstimator : ITempoMethod
         Config.Validate();
         _onsets = new OnsetStrength(Config.Onset);
         _tempogram = new AutocorrelationTempogram(Config.Tempogram, Config.Onset.FramesPerSecond);
+        _evidence = new TempoEvidenceGate(Config.Evidence);
     }
 
     public string Name => MethodName;
@@ -87,18 +90,22 @@ public sealed class DspTempoEstimator : ITempoMethod
     {
         if (a.LoudParts == 0)
             throw new NoTempoException(name, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
+        double duration = (double)a.Samples / SampleRate;
+        _evidence.Check(name, _evidence.Measure(a.Envelope, Config.Onset.FramesPerSecond, duration));
         int? segmentFrames = localCurve ? Math.Max(1, (int)Math.Round(Config.LocalHopSeconds * Config.Onset.FramesPerSecond)) : null;
         var tg = _tempogram.Analyse(a.Envelope, segmentFrames, ct);
-        var peaks = _tempogram.TwoBest(tg.MeanAutocorrelation, Config.SecondPeakExclusion)
+        var peaks = _tempogram.BestAndRelated(tg.MeanAutocorrelation, Config.Tolerance)
             ?? throw new NoTempoException(name, $"no onsets repeat within {Config.Tempogram.WindowSeconds:0.#} s: no tempo to estimate");
         var (first, second) = peaks;
+        var range = Config.Range;
+        double bpm = range.Clamp(first.Bpm);
 
         int periodic = 0, agreeing = 0;
-        foreach (var bpm in tg.WindowBpm)
+        foreach (var windowBpm in tg.WindowBpm)
         {
-            if (float.IsNaN(bpm)) continue;
+            if (float.IsNaN(windowBpm)) continue;
             periodic++;
-            if (Math.Abs(bpm / first.Bpm - 1) <= Config.Tolerance) agreeing++;
+            if (Math.Abs(windowBpm / first.Bpm - 1) <= Config.Tolerance) agreeing++;
         }
         double confidence = periodic == 0 ? 0 : (double)agreeing / periodic;
         double strength2 = second?.Strength ?? 0;
@@ -110,10 +117,10 @@ public sealed class DspTempoEstimator : ITempoMethod
             curve = new List<TempoPoint>();
             for (int s = 0; s < tg.SegmentTimes!.Length; s++)
                 if (_tempogram.Best(tg.SegmentAutocorrelation![s]) is TempoPeak local)
-                    curve.Add(new TempoPoint(tg.SegmentTimes[s], local.Bpm));
+                    curve.Add(new TempoPoint(tg.SegmentTimes[s], range.Clamp(local.Bpm)));
         }
-        return new TempoEstimate(name, first.Bpm, second?.Bpm ?? first.Bpm, salience, confidence,
-            (double)a.Samples / SampleRate, a.LoudParts, "tempogram", curve);
+        return new TempoEstimate(name, bpm, second is TempoPeak p2 ? range.Clamp(p2.Bpm) : bpm, salience, confidence,
+            duration, a.LoudParts, "tempogram", curve);
     }
 
     public void Dispose() => _onsets.Dispose();

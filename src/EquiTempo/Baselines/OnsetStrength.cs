@@ -112,7 +112,8 @@ public sealed class OnsetStrength : IDisposable
                 var x = tensor(_pending.AsSpan(0, used).ToArray());
                 var spec = stft(x, fft, hop_length: hop, win_length: fft, window: _owner._window, center: false,
                     normalized: false, onesided: true, return_complex: true);           // (freqs, frames)
-                var power = spec.abs().square();
+                var magnitude = spec.abs();
+                var power = magnitude * magnitude;   // not square(): see AutocorrelationTempogram.Analyse
                 var db = matmul(_owner._melBasis, power).clamp_min_(_cfg.AminPower).log10_().mul_(10.0);   // (bands, frames)
                 _loudestDb = Math.Max(_loudestDb, db.max().item<float>());
                 var all = _previousFrames == 0 ? db : cat(new[] { tensor(_previousDb, new long[] { bands, _previousFrames }), db }, 1);

@@ -1,3 +1,4 @@
+using EquiTempo.Baselines;
 using EquiTempo.Features;
 
 namespace EquiTempo.Inference;
@@ -22,6 +23,12 @@ public sealed record EstimatorConfig
     /// <summary>Fastest tempo an answer may have (BPM); null = no upper bound beyond the method's own range.</summary>
     public double? MaxBpm { get; init; }
 
+    /// <summary>What a track must show to have a tempo at all (its length, onsets and their periodicity).</summary>
+    public TempoEvidenceConfig Evidence { get; init; } = new();
+
+    /// <summary><see cref="MinBpm"/> and <see cref="MaxBpm"/> as one range.</summary>
+    public TempoRange Range => new(MinBpm, MaxBpm);
+
     /// <summary>This record, or an <see cref="EquiTempoException"/> naming the first setting out of range. The chunk
     /// hop is checked against the chunk length of <paramref name="input"/> (the model's; the default input when null).</summary>
     public EstimatorConfig Validated(ModelInput? input = null)
@@ -41,6 +48,7 @@ public sealed record EstimatorConfig
             throw Bad(nameof(MaxBpm), $"{hi} BPM must be a positive number");
         if (MinBpm is double a && MaxBpm is double b && !(b >= 2 * a))
             throw Bad(nameof(MaxBpm), $"{b} BPM must be at least twice the slowest tempo ({a} BPM), so that every tempo has a metrical level in range");
+        Evidence.Validated();
         return this;
     }
 

@@ -1,4 +1,5 @@
 using EquiTempo.Audio;
+using EquiTempo.Baselines;
 using EquiTempo.Features;
 using EquiTempo.Model;
 
@@ -10,6 +11,9 @@ namespace EquiTempo.Inference;
 /// per-chunk z and class probabilities) → <see cref="ChunkReadout"/> (chunk outputs → the track's tempo, and one
 /// chunk's tempo for the local curve), the kind the model stores. Thread-safe: decoding and the front end run on
 /// the caller's thread; the network call is serialised (LibTorch already uses every core inside one call).
+/// Beside the chunks, an onset-strength envelope of the audio (<see cref="OnsetStrength"/>) goes to the
+/// <see cref="TempoEvidenceGate"/>, which refuses inputs with no tempo (too short, no onsets, no periodicity) as the
+/// DSP baseline does, so the network's answer for noise or a tone is never returned.
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
 {
@@ -20,6 +24,8 @@ public sealed class TempoEstimator : ITempoMethod
     private readonly SilenceGate _gate;
     private readonly ChunkNetwork _network;
     private readonly ChunkReadout _readout;
+    private readonly OnsetStrength _onsets;
+    private readonly TempoEvidenceGate _evidence;
     public EstimatorConfig Config { get; }
     public ModelMetadata Metadata => _model.Metadata;
 
@@ -35,7 +41,9 @@ public sealed class TempoEstimator : ITempoMethod
         _curveChunker = Chunker.WithHop(input, Config.LocalHopSeconds);
         _gate = new SilenceGate(Config.SilenceDbfs);
         _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
-        _readout = ChunkReadout.For(stored, Config.Tolerance);
+        _readout = ChunkReadout.For(stored, Config.Tolerance, Config.Range);
+        _onsets = new OnsetStrength(OnsetStrengthConfig.AtRate(input.SampleRate));
+        _evidence = new TempoEvidenceGate(Config.Evidence);
     }
 
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
@@ -82,17 +90,19 @@ public sealed class TempoEstimator : ITempoMethod
     {
         var chunks = _chunker.Begin();
         var windows = localCurve ? _curveChunker.Begin() : null;
+        var onsets = _onsets.Begin();
         var outputs = new List<ChunkOutput>();
         var curve = localCurve ? new List<TempoPoint>() : null;
         foreach (var block in blocks)
         {
+            onsets.Add(block);
             outputs.AddRange(Outputs(chunks.Push(block), ct));
             if (windows is not null) AddPoints(curve!, windows.Push(block), ct);
         }
         outputs.AddRange(Outputs(chunks.Finish(), ct));
         if (windows is not null) AddPoints(curve!, windows.Finish(), ct);
         if (chunks.Received == 0) throw AudioFormatException.Empty(name);
-        return Summarise(name, outputs, chunks.Received, curve);
+        return Summarise(name, outputs, chunks.Received, curve, onsets.Finish());
     }
 
     private void AddPoints(List<TempoPoint> curve, IEnumerable<AudioChunk> windows, CancellationToken ct)
@@ -111,23 +121,27 @@ public sealed class TempoEstimator : ITempoMethod
         var samples = audio.SampleRate == Input.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, Input.SampleRate);
         List<TempoPoint>? curve = null;
         if (localCurve) AddPoints(curve = new List<TempoPoint>(), _curveChunker.Cut(samples), ct);
-        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve);
+        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve, _onsets.Compute(samples));
     }
 
     private List<ChunkOutput> Outputs(IEnumerable<AudioChunk> chunks, CancellationToken ct) => _network.Run(_gate.Mark(chunks), ct);
 
-    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve)
+    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve, float[] onsetEnvelope)
     {
-        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio, outputs.Any(o => o.Voiced)
-            ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
-            : $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
+        if (!outputs.Any(o => o.Voiced))
+            throw new NoTempoException(name ?? UnnamedAudio, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
         double duration = (double)totalSamples / Input.SampleRate;
+        _evidence.Check(name ?? UnnamedAudio, _evidence.Measure(onsetEnvelope, _onsets.Config.FramesPerSecond, duration));
+        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio,
+            Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
+                : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
         return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve);
     }
 
     public void Dispose()
     {
         _frontEnd.Dispose();
+        _onsets.Dispose();
         _model.Dispose();
     }
 }

@@ -7,7 +7,8 @@ namespace EquiTempo.Inference;
 /// The tempo methods the CLI and the evaluation harness can run, by name. "model" is the trained
 /// network (the shipped default model unless a model is given: a file, or the name of a shipped model,
 /// <see cref="ShippedModels.Names"/>, when no file has that name); "dsp" is the signal-processing baseline
-/// (<see cref="DspTempoEstimator"/>), which takes the silence threshold, tolerance and local-curve hop from
+/// (<see cref="DspTempoEstimator"/>), which takes the silence threshold, tolerance, tempo range, evidence
+/// settings and local-curve hop from
 /// the <c>config</c> given to <see cref="Create"/> but takes no model file and no chunk hop.
 /// </summary>
 public static class TempoMethods
@@ -30,12 +31,19 @@ public static class TempoMethods
     {
         if (modelPath is not null) throw EquiTempoException.InvalidSetting("model", $"method '{DspTempoEstimator.MethodName}' uses no model file (given: {modelPath})");
         if (config?.HopSeconds is not null) throw EquiTempoException.InvalidSetting("hop", $"method '{DspTempoEstimator.MethodName}' has no chunk hop: it reads every onset frame");
+        config = config?.Validated();
         var defaults = new DspTempoConfig();
         return new DspTempoEstimator(config is null ? defaults : defaults with
         {
             SilenceDbfs = config.SilenceDbfs,
             Tolerance = config.Tolerance,
             LocalHopSeconds = config.LocalHopSeconds,
+            Evidence = config.Evidence,
+            Tempogram = defaults.Tempogram with
+            {
+                MinBpm = config.MinBpm ?? defaults.Tempogram.MinBpm,
+                MaxBpm = Math.Min(defaults.Tempogram.MaxBpm, config.MaxBpm ?? double.PositiveInfinity),
+            },
         });
     }
 }
