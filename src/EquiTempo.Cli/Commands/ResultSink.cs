@@ -29,11 +29,15 @@ internal abstract class ResultSink : IDisposable
 
     public void Write(EstimateRow row)
     {
+        if (row.Error is not null) Failed(row);
         if (row.Error is not null && !Format.CarriesErrors) return;
         if (Format.Render(row, _severalInputs) is { } text) Write(row, text);
     }
 
     protected abstract void Write(EstimateRow row, string text);
+
+    /// <summary>What a failed input leaves behind, besides its error line.</summary>
+    protected virtual void Failed(EstimateRow row) { }
 
     /// <summary>Ends the output (the table's footer).</summary>
     public abstract void Finish();
@@ -94,7 +98,7 @@ internal abstract class ResultSink : IDisposable
     }
 
     /// <summary>A file per input that has a result: header, its row, footer. A failed input gets no file (its error
-    /// is on stderr), so the folder holds only answers.</summary>
+    /// is on stderr), and its file from an earlier run is removed, so the folder holds only this run's answers.</summary>
     private sealed class PerInput(EstimateFormat format, IReadOnlyDictionary<string, string> paths, RunConsole console) : ResultSink(format, false)
     {
         protected override void Write(EstimateRow row, string text)
@@ -105,6 +109,20 @@ internal abstract class ResultSink : IDisposable
                 if (Format.Header is { } header) writer.WriteLine(header);
                 writer.WriteLine(text);
                 if (Format.Footer is { } footer) writer.WriteLine(footer);
+            }
+        }
+
+        protected override void Failed(EstimateRow row)
+        {
+            if (!paths.TryGetValue(row.File, out var path) || !File.Exists(path)) return;
+            try
+            {
+                File.Delete(path);
+                console.Note($"removed {path}: an earlier result, and this run failed on {row.File}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Error($"{path}: an earlier result that this run could not replace: {e.Message}");
             }
         }
 

@@ -143,6 +143,22 @@ public class EstimateOutputTests : IDisposable
     }
 
     [Fact]
+    public void OutputFolder_AnInputThatNowFails_LosesItsEarlierResult()
+    {
+        var a = Clicks("in/a.wav", 100);
+        var b = Clicks("in/b.wav", 140);
+        var outDir = Path.Combine(_dir, "results");
+        Assert.Equal(0, CliTests.Run("estimate", a, b, "--method", "dsp", "--format", "json", "-o", outDir).Code);
+        Assert.True(File.Exists(Path.Combine(outDir, "b.wav.bpm.json")));
+        File.WriteAllText(b, "RIFF, no longer audio");
+        var (code, _, err) = CliTests.Run("estimate", a, b, "--method", "dsp", "--format", "json", "-o", outDir);
+        Assert.Equal(1, code);
+        Assert.Contains($"error: {b}:", err);
+        Assert.True(File.Exists(Path.Combine(outDir, "a.wav.bpm.json")));
+        Assert.False(File.Exists(Path.Combine(outDir, "b.wav.bpm.json"))); // no stale answer beside this run's
+    }
+
+    [Fact]
     public void OutputFile_ForOneInput_HoldsWhatStdoutWouldHave()
     {
         var a = Clicks("a.wav", 120);
