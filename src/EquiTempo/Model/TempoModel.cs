@@ -81,8 +81,26 @@ public sealed class TempoModel : IDisposable
     public void Save(string path, bool halfPrecision = false)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(dir);
         var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + $".{Environment.ProcessId}.tmp");
+        // Written beside the target and renamed over it, so a failure never leaves a half-written model; the
+        // temporary file goes too.
+        try
+        {
+            Directory.CreateDirectory(dir);
+            WriteTo(tmp, halfPrecision);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (Exception e)
+        {
+            try { File.Delete(tmp); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            if (e is IOException or UnauthorizedAccessException)
+                throw new EquiTempoException(ErrorReason.InvalidSetting, path, $"cannot be written: {e.Message}");
+            throw;
+        }
+    }
+
+    private void WriteTo(string tmp, bool halfPrecision)
+    {
         using (var fs = File.Create(tmp))
         using (var w = new BinaryWriter(fs, Encoding.UTF8))
         {
@@ -114,7 +132,6 @@ public sealed class TempoModel : IDisposable
                 }
             }
         }
-        File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>Reads only the JSON header (no LibTorch work).</summary>

@@ -33,6 +33,23 @@ public class TempoModelFileTests
     }
 
     [Fact]
+    public void SavingOverAFolder_IsAnErrorNamingIt_AndLeavesNoTemporaryFile()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"eq-save-{Guid.NewGuid():N}");
+        var target = Path.Combine(dir, "model.eqtm");
+        Directory.CreateDirectory(target);                 // a folder where the model file should go
+        try
+        {
+            using var model = new TempoModel();
+            var e = Assert.Throws<EquiTempoException>(() => model.Save(target));
+            Assert.Equal(target, e.Subject);
+            Assert.Contains("cannot be written", e.Problem);
+            Assert.Equal(new[] { target }, Directory.GetFileSystemEntries(dir));   // only the folder: no .tmp left
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
     public void HalfPrecisionFile_IsHalfTheSizeAndGivesNearlyTheSameOutputs()
     {
         var full = Path.Combine(Path.GetTempPath(), $"eq-{Guid.NewGuid():N}.eqtm");
