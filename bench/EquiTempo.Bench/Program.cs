@@ -39,6 +39,58 @@ if (args.Length > 0 && args[0] == "quick-train")
     }
     return;
 }
+if (args.Length > 0 && args[0] == "quick-data")
+{
+    // quick-data [PAIRS]: the data side of one step, stage by stage (median of 5): WSOLA of the pairs on one
+    // thread (the loader's share) and the front end of all views on LibTorch's threads (the training thread's share).
+    int pairs = args.Length > 1 ? int.Parse(args[1]) : 32;
+    var input = new EquiTempo.Features.ModelInput();
+    var fe = new EquiTempo.Features.LogMelFrontEnd(input);
+    var st = new TimeStretcher();
+    int n = input.ChunkSamples, srcLen = (int)Math.Ceiling(n * 1.2) + input.SampleRate / 10;
+    var src = DrumPatternRenderer.Render(120, 3, new DrumRenderConfig(Seconds: (double)srcLen / input.SampleRate + 0.1)).Take(srcLen).ToArray();
+    var rng = new Random(0);
+    var views = new List<float[]>();
+    double Median(Action a) { var t = new List<double>(); for (int r = 0; r < 5; r++) { var sw = Stopwatch.StartNew(); a(); t.Add(sw.Elapsed.TotalSeconds); } t.Sort(); return t[2]; }
+    double wsola = Median(() => { views.Clear(); for (int k = 0; k < 2 * pairs; k++) views.Add(st.Stretch(src, 0.8 + 0.4 * rng.NextDouble(), input.SampleRate, n)); });
+    double front = Median(() => { using var x = fe.Forward(views, n); });
+    using (var wave = tensor(views.SelectMany(v => v).ToArray(), new long[] { 2 * pairs, n }))
+    using (var window = hann_window(2048, periodic: true))
+    using (var basis = tensor(EquiTempo.Features.LogMelFrontEnd.MelFilterbank(input.SampleRate, 2048, 81, 30, 17000), new long[] { 1025, 81 }))
+    using (var basisT = basis.t().contiguous())
+    {
+        Tensor Stft(Tensor w) => stft(w, 2048, hop_length: 441, win_length: 2048, window: window, center: true, pad_mode: TorchSharp.PaddingModes.Reflect, onesided: true, return_complex: true);
+        var variants = new (string Name, Func<Tensor, Tensor> Mel)[]
+        {
+            ("shipped: abs, mag^T @ basis", w => matmul(Stft(w).abs().transpose(1, 2), basis).transpose(1, 2)),
+            ("abs, basisT @ mag", w => matmul(basisT, Stft(w).abs())),
+            ("real^2+imag^2 sqrt, basisT @ mag", w => { var sp = Stft(w); return matmul(basisT, (sp.real.square() + sp.imag.square()).sqrt_()); }),
+        };
+        var chunks = new[] { 64, 8, 2, 1 };
+        var times = new Dictionary<string, List<double>>();
+        using (var refMel = variants[0].Mel(wave))
+            foreach (var v in variants.Skip(1)) { using var m = v.Mel(wave); Console.WriteLine($"  {v.Name}: max |diff| / max {((m - refMel).abs().max() / refMel.max()).item<float>():E2}"); }
+        for (int round = 0; round < 5; round++)
+            foreach (var v in variants)
+                foreach (int chunk in chunks)
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (int s0 = 0; s0 < 2 * pairs; s0 += chunk) { using var sc = NewDisposeScope(); v.Mel(wave.narrow(0, s0, Math.Min(chunk, 2 * pairs - s0))); }
+                    string key = $"{v.Name}, chunks of {chunk}";
+                    if (!times.TryGetValue(key, out var list)) times[key] = list = new List<double>();
+                    list.Add(sw.Elapsed.TotalSeconds);
+                }
+        double reference = 0;
+        foreach (var (key, list) in times)
+        {
+            list.Sort(); double med = list[list.Count / 2];
+            if (reference == 0) reference = med;
+            Console.WriteLine($"  {key}: median {med:F2} s, {2 * pairs / med:F1} views/s, x{reference / med:F2}");
+        }
+    }
+    Console.WriteLine($"pairs={pairs}: WSOLA {wsola:F2} s (1 thread), front end {front:F2} s ({get_num_threads()} threads) for {2 * pairs} views");
+    return;
+}
 if (args.Length > 0 && args[0] == "overfit")
 {
     // Can the network fit a fixed batch of stretched drum-pattern pairs? A check of the gradient path.

@@ -109,14 +109,26 @@ public sealed class LogMelFrontEnd : IDisposable
         // Reflect padding needs more samples than half a window; shorter inputs are padded with zeros first.
         long minLen = Config.FftSize / 2 + 1;
         if (x.shape[1] < minLen) x = nn.functional.pad(x, new long[] { 0, minLen - x.shape[1] });
-        var spec = stft(x, Config.FftSize, hop_length: Input.HopLength, win_length: Config.FftSize,
-            window: _window, center: true, pad_mode: PaddingModes.Reflect, normalized: false,
-            onesided: true, return_complex: true);        // (B, freqs, frames)
-        var mag = spec.abs();
-        var mel = matmul(mag.transpose(1, 2), _melBasis).transpose(1, 2); // (B, bands, frames)
-        var logMel = (mel + Config.LogOffset).log_().unsqueeze(1);
+        // One waveform at a time: a 13.6 s view's STFT is ~11 MB, a batch's is gigabytes, and every
+        // pass over it (framing, FFT, magnitude, mel) is memory-bound. Rows are independent, so the
+        // result is the same; measured 4-5x faster for 64 views (bench quick-data).
+        var rows = new Tensor[x.shape[0]];
+        for (long b = 0; b < rows.Length; b++) rows[b] = LogMelOfRow(x.narrow(0, b, 1));
+        var logMel = rows.Length == 1 ? rows[0] : cat(rows, 0);
         if (single) logMel = logMel.squeeze(0);
         return logMel.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(1, samples) → (1, 1, bands, frames).</summary>
+    private Tensor LogMelOfRow(Tensor row)
+    {
+        using var scope = NewDisposeScope();
+        var spec = stft(row, Config.FftSize, hop_length: Input.HopLength, win_length: Config.FftSize,
+            window: _window, center: true, pad_mode: PaddingModes.Reflect, normalized: false,
+            onesided: true, return_complex: true);        // (1, freqs, frames)
+        var mag = spec.abs();
+        var mel = matmul(mag.transpose(1, 2), _melBasis).transpose(1, 2); // (1, bands, frames)
+        return (mel + Config.LogOffset).log_().unsqueeze(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Several mono waveforms, each cropped or zero-padded at the end to <paramref name="length"/> samples,
