@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 using EquiTempo.Training.Synthesis;
 using EquiTempo.Training.Stretching;
 
+if (args.Length > 0 && args[0] == "profile-step") { EquiTempo.Bench.StepProfile.Run(args.Skip(1).ToArray()); return; }
 if (args.Length > 0 && args[0] == "quick-train")
 {
     // Stopwatch harness for fast iteration; the BenchmarkDotNet classes give the reported figures.
@@ -53,6 +54,7 @@ if (args.Length > 0 && args[0] == "quick-data")
     var views = new List<float[]>();
     double Median(Action a) { var t = new List<double>(); for (int r = 0; r < 5; r++) { var sw = Stopwatch.StartNew(); a(); t.Add(sw.Elapsed.TotalSeconds); } t.Sort(); return t[2]; }
     double wsola = Median(() => { views.Clear(); for (int k = 0; k < 2 * pairs; k++) views.Add(st.Stretch(src, 0.8 + 0.4 * rng.NextDouble(), input.SampleRate, n)); });
+    Median(() => { using var x = fe.Forward(views, n); });   // warm-up: lets the JIT reach its optimised tier
     double front = Median(() => { using var x = fe.Forward(views, n); });
     using (var wave = tensor(views.SelectMany(v => v).ToArray(), new long[] { 2 * pairs, n }))
     using (var window = hann_window(2048, periodic: true))

@@ -95,6 +95,11 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     /// bands). Same function; kept to test that equality and to benchmark what the reordering buys.</summary>
     public bool ReferenceOrder { get; set; }
 
+    /// <summary>Run each conv → pool → ELU stage as one hand-written pass (<see cref="Kernels.FirstConvStage"/>,
+    /// <see cref="Kernels.PooledConvStage"/>) where the CPU supports it; off gives LibTorch's ops, kept to test
+    /// that equality and to benchmark it.</summary>
+    public bool FusedStages { get; set; } = true;
+
     internal static Tensor Elu(Tensor x) => F.elu(x, 1.0, false);
 
     /// <summary>Bands left after conv(3)→pool(3)→conv(3)→pool(3): the height of the last conv kernel (8 for 81).</summary>
@@ -116,12 +121,20 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         }
         else
         {
-            long bands = xn.shape[2];
-            long keep = (bands - 2) / 3 * 3;                   // conv1 rows that pool1 keeps
-            x = conv1.forward(xn.narrow(2, 0, keep + 2));
-            x = dropout.forward(Elu(F.max_pool2d(x, new long[] { 3, 1 })));
-            x = conv2.forward(x);
-            x = dropout.forward(Elu(F.max_pool2d(x, new long[] { 3, 1 })));
+            if (FusedStages && Kernels.FirstConvStage.Supports(xn, conv1.weight!, conv1.bias))
+                x = Kernels.FirstConvStage.Apply(xn, conv1.weight!, conv1.bias!);
+            else
+            {
+                long bands = xn.shape[2];
+                long keep = (bands - 2) / 3 * 3;                   // conv1 rows that pool1 keeps
+                x = Elu(F.max_pool2d(conv1.forward(xn.narrow(2, 0, keep + 2)), new long[] { 3, 1 }));
+            }
+            x = dropout.forward(x);
+            if (FusedStages && Kernels.PooledConvStage.Supports(x, conv2.weight!, conv2.bias))
+                x = Kernels.PooledConvStage.Apply(x, conv2.weight!, conv2.bias!);
+            else
+                x = Elu(F.max_pool2d(conv2.forward(x), new long[] { 3, 1 }));
+            x = dropout.forward(x);
         }
         x = dropout.forward(Elu(conv3.forward(x)));
         x = x.squeeze(2);
