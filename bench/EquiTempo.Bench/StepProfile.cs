@@ -41,22 +41,28 @@ public static class StepProfile
             double totF = 0, totB = 0; bool first = true;
             foreach (var (name, input, fn) in stages)
             {
-                var tf = new List<double>(); var tb = new List<double>();
+                var tf = new List<double>(); var tb = new List<double>(); var cf = new List<double>(); var cb = new List<double>();
+                var proc = System.Diagnostics.Process.GetCurrentProcess();
                 for (int r = 0; r < 7; r++)
                 {
                     using var scope = NewDisposeScope();
                     var x = input(v).requires_grad_(true);
+                    proc.Refresh(); var cpu0 = proc.TotalProcessorTime;
                     var sw = Stopwatch.StartNew();
                     var y = fn(x);
                     tf.Add(sw.Elapsed.TotalMilliseconds);
+                    proc.Refresh(); var cpu1 = proc.TotalProcessorTime;
                     var g = ones_like(y);
+                    proc.Refresh(); var cpu2 = proc.TotalProcessorTime;
                     sw.Restart();
                     y.backward(new[] { g });
                     tb.Add(sw.Elapsed.TotalMilliseconds);
+                    proc.Refresh(); var cpu3 = proc.TotalProcessorTime;
+                    cf.Add((cpu1 - cpu0).TotalMilliseconds); cb.Add((cpu3 - cpu2).TotalMilliseconds);
                 }
-                tf.Sort(); tb.Sort();
+                tf.Sort(); tb.Sort(); cf.Sort(); cb.Sort();
                 if ((!first || name.Contains("fused"))) { totF += tf[3] / v; totB += tb[3] / v; } first = false;
-                Console.WriteLine($"views={v,3} threads={get_num_threads()} {name,-34} forward {tf[3] / v,7:F2} ms/view  backward {tb[3] / v,7:F2} ms/view");
+                Console.WriteLine($"views={v,3} threads={get_num_threads()} {name,-34} forward {tf[3] / v,7:F2} ms/view  backward {tb[3] / v,7:F2} ms/view  (CPU time {cf[3] / v,6:F2} + {cb[3] / v,6:F2} ms/view)");
             }
             Console.WriteLine($"views={v,3} threads={get_num_threads()} total (fused stages) forward {totF:F2} + backward {totB:F2} = {totF + totB:F2} ms/view -> {1000 / (totF + totB):F1} views/s");
         }

@@ -14,9 +14,9 @@ namespace EquiTempo.Model.Kernels;
 /// writes, re-reads and (for backward) keeps the full C × 78 × frames activation, 6.9 MB per view: the
 /// stage took two thirds of a training step (measured with bench <c>profile-step</c>: 26 of 38 ms per
 /// view). Here each 3-band window of conv outputs is computed in registers from five input rows, only
-/// the pooled, activated value is written, and nothing but the input is kept for backward: backward
-/// recomputes the three conv rows (cheap: 27 multiply-adds per output) to find the arg-max, exactly as
-/// forward found it. No library offers this fusion on CPU; oneDNN's post-ops fuse ELU but not the
+/// the pooled, activated value is written, and backward keeps only the input and that output (which the
+/// next layer holds anyway): it recomputes the three conv rows (cheap: 27 multiply-adds per output) to find
+/// the arg-max, exactly as forward found it. No library offers this fusion on CPU; oneDNN's post-ops fuse ELU but not the
 /// pool, and not the backward.
 ///
 /// Same function as the unfused ops: ties in the pool go to the first band, as PyTorch's max-pool does;
@@ -50,7 +50,6 @@ internal static unsafe class FirstConvStage
             var w = ((Tensor)vars[1]).contiguous();
             var b = ((Tensor)vars[2]).contiguous();
             var width = (SimdWidth)vars[3];
-            ctx.save_for_backward(new List<Tensor> { x, w, b });
             ctx.save_data("width", width);
             var s = new Shape(x, w);
             var y = empty(new long[] { s.Views, s.Channels, s.Rows, s.OutFrames }, ScalarType.Float32);
@@ -60,13 +59,15 @@ internal static unsafe class FirstConvStage
                 case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
                 default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
             }
+            // The output is kept anyway (the next layer reads it); backward takes ELU' = y + 1 below zero from it.
+            ctx.save_for_backward(new List<Tensor> { x, w, b, y });
             return y;
         }
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
             var saved = ctx.get_saved_variables();
-            Tensor x = saved[0], w = saved[1], b = saved[2];
+            Tensor x = saved[0], w = saved[1], b = saved[2], y = saved[3];
             var s = new Shape(x, w);
             using var g = gradOutput.contiguous();
             var dx = zeros_like(x);
@@ -74,9 +75,9 @@ internal static unsafe class FirstConvStage
             var db = zeros_like(b);
             switch ((SimdWidth)ctx.get_data("width"))
             {
-                case SimdWidth.W512: Backward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
-                case SimdWidth.W256: Backward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
-                default: Backward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
+                case SimdWidth.W512: Backward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
+                case SimdWidth.W256: Backward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
+                default: Backward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
             }
             return new List<Tensor> { dx, dw, db, null! };   // none for the width argument
         }
@@ -115,6 +116,7 @@ internal static unsafe class FirstConvStage
     }
 
     /// <summary>One pooled row of every channel: input rows 3r..3r+4 → y[c, r, :].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow<S, V>(Shape s, float* x0, float* w, float* b, float* y) where S : struct, ISimd<V> where V : unmanaged
     {
         int f = s.Frames, n = s.OutFrames, vl = S.Count;
@@ -136,15 +138,24 @@ internal static unsafe class FirstConvStage
                 var a2 = Conv9<S, V>(bias, wc, x20, x21, x22, x30, x31, x32, x40, x41, x42);
                 var m = S.Select(S.GreaterThan(a1, a0), a1, a0);
                 m = S.Select(S.GreaterThan(a2, m), a2, m);
-                S.Store(Elu<S, V>(m), y + c * s.ChannelStride + t);
+                S.Store(m, y + c * s.ChannelStride + t);
             }
         }
         for (; t < n; t++)
             for (int c = 0; c < s.Channels; c++)
             {
                 var (m, _) = PooledScalar(x0 + t, f, w + 9 * c, b[c]);
-                y[c * s.ChannelStride + t] = m > 0 ? m : MathF.Exp(m) - 1f;
+                y[c * s.ChannelStride + t] = m;
             }
+        // ELU in a pass of its own: inlined into the channel loop, its exp needed more registers than the
+        // fifteen input vectors left free, and they were spilled and reloaded for every channel.
+        for (int c = 0; c < s.Channels; c++)
+        {
+            float* yc = y + c * s.ChannelStride;
+            int u = 0;
+            for (; u + vl <= n; u += vl) S.Store(Elu<S, V>(S.Load(yc + u)), yc + u);
+            for (; u < n; u++) yc[u] = yc[u] > 0 ? yc[u] : MathF.Exp(yc[u]) - 1f;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,9 +195,9 @@ internal static unsafe class FirstConvStage
 
     // ---- backward ----
 
-    private static void Backward<S, V>(Shape s, float* x, float* w, float* b, float* g, float* dx, float* dw, float* db) where S : struct, ISimd<V> where V : unmanaged
+    private static void Backward<S, V>(Shape s, float* x, float* w, float* b, float* y, float* g, float* dx, float* dw, float* db) where S : struct, ISimd<V> where V : unmanaged
     {
-        nint xp = (nint)x, wp = (nint)w, bp = (nint)b, gp = (nint)g, dxp = (nint)dx;
+        nint xp = (nint)x, wp = (nint)w, bp = (nint)b, yp = (nint)y, gp = (nint)g, dxp = (nint)dx;
         int c9 = s.Channels * 9;
         var dwSum = new double[c9];
         var dbSum = new double[s.Channels];
@@ -196,7 +207,7 @@ internal static unsafe class FirstConvStage
             {
                 for (int r = 0; r < s.Rows; r++)
                     BackwardRow<S, V>(s, (float*)xp + v * s.InputView + 3L * r * s.Frames, (float*)wp, (float*)bp,
-                        (float*)gp + v * s.OutputView + (long)r * s.OutFrames, (float*)dxp + v * s.InputView + 3L * r * s.Frames, scratch);
+                        (float*)yp + v * s.OutputView + (long)r * s.OutFrames, (float*)gp + v * s.OutputView + (long)r * s.OutFrames, (float*)dxp + v * s.InputView + 3L * r * s.Frames, scratch);
                 return scratch;
             },
             scratch =>
@@ -227,7 +238,8 @@ internal static unsafe class FirstConvStage
 
     /// <summary>Gradients of one pooled row r: accumulates dW and db into the scratch and adds the input
     /// gradient of rows 3r..3r+4 into dx (rows overlap between consecutive r, so one thread owns a view).</summary>
-    private static void BackwardRow<S, V>(Shape s, float* x0, float* w, float* b, float* g, float* dx0, BackwardScratch<V> scratch) where S : struct, ISimd<V> where V : unmanaged
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardRow<S, V>(Shape s, float* x0, float* w, float* b, float* y, float* g, float* dx0, BackwardScratch<V> scratch) where S : struct, ISimd<V> where V : unmanaged
     {
         int f = s.Frames, n = s.OutFrames, vl = S.Count;
         float* x1 = x0 + f, x2 = x1 + f, x3 = x2 + f, x4 = x3 + f;
@@ -257,8 +269,9 @@ internal static unsafe class FirstConvStage
                     var take2 = S.GreaterThan(a2, m);
                     m = S.Select(take2, a2, m);
                     var go = S.Load(g + c * s.ChannelStride + t);
-                    // dELU/dm is 1 above zero and exp(m) at or below it.
-                    var gm = S.Select(S.GreaterThan(m, zero), go, S.Multiply(go, S.Exp(S.Min(m, zero))));
+                    // dELU/dm is 1 above zero and exp(m) = y + 1 at or below it.
+                    var yo = S.Load(y + c * s.ChannelStride + t);
+                    var gm = S.Select(S.GreaterThan(yo, zero), go, S.Multiply(go, S.Add(yo, S.One)));
                     var g2 = S.Select(take2, gm, zero);
                     var g1 = S.Select(S.AndNot(take1, take2), gm, zero);
                     var g0 = S.Subtract(S.Subtract(gm, g1), g2);
@@ -291,7 +304,8 @@ internal static unsafe class FirstConvStage
                     float* wc = w + 9 * c;
                     var (m, arg) = PooledScalar(x0 + t, f, wc, b[c]);
                     float go = g[c * s.ChannelStride + t];
-                    float gm = m > 0 ? go : go * MathF.Exp(m);
+                    float yo = y[c * s.ChannelStride + t];
+                    float gm = yo > 0 ? go : go * (yo + 1f);
                     scratch.DbTail[c] += gm;
                     for (int i = 0; i < 3; i++)
                         for (int j = 0; j < 3; j++)
