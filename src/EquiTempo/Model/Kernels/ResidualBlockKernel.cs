@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,7 +7,11 @@ using static TorchSharp.torch;
 namespace EquiTempo.Model.Kernels;
 
 // Written out in part: the 16-accumulator blocks are written out so that the JIT keeps them in registers
-// (an array of accumulators is kept on the stack and halves the multiply-add rate).
+// (an array of accumulators is kept on the stack and halves the multiply-add rate). The per-view methods
+// are compiled fully optimised at once: they are called a few hundred times per step, and their tier-0 and
+// on-stack-replacement versions, which ran the first calls, measured several times slower. They are split
+// so that each stays within the JIT's inlining budget; one method with all phases got calls to Fma and
+// Create instead of instructions.
 
 /// <summary>
 /// One residual block of the TCN, y = conv1x1_res(x) + conv1x1(mask · ELU(conv(x))) with conv a
@@ -197,6 +202,7 @@ internal static unsafe class ResidualBlockKernel
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardView<S, V>(Shape s, float* x, float* wT, float* b, float* w2T, float* wrT, float* bSum, float* m, float* h, float* y, float* buf)
         where S : struct, ISimd<V> where V : unmanaged
     {
@@ -249,22 +255,12 @@ internal static unsafe class ResidualBlockKernel
                 S.Store(a13, hb + 13 * tv + t);
                 S.Store(a14, hb + 14 * tv + t);
                 S.Store(a15, hb + 15 * tv + t);
-                act[0] = S.Multiply(Elu<S, V>(a0, S.Exp(a0)), S.Create(m[0]));
-                act[1] = S.Multiply(Elu<S, V>(a1, S.Exp(a1)), S.Create(m[1]));
-                act[2] = S.Multiply(Elu<S, V>(a2, S.Exp(a2)), S.Create(m[2]));
-                act[3] = S.Multiply(Elu<S, V>(a3, S.Exp(a3)), S.Create(m[3]));
-                act[4] = S.Multiply(Elu<S, V>(a4, S.Exp(a4)), S.Create(m[4]));
-                act[5] = S.Multiply(Elu<S, V>(a5, S.Exp(a5)), S.Create(m[5]));
-                act[6] = S.Multiply(Elu<S, V>(a6, S.Exp(a6)), S.Create(m[6]));
-                act[7] = S.Multiply(Elu<S, V>(a7, S.Exp(a7)), S.Create(m[7]));
-                act[8] = S.Multiply(Elu<S, V>(a8, S.Exp(a8)), S.Create(m[8]));
-                act[9] = S.Multiply(Elu<S, V>(a9, S.Exp(a9)), S.Create(m[9]));
-                act[10] = S.Multiply(Elu<S, V>(a10, S.Exp(a10)), S.Create(m[10]));
-                act[11] = S.Multiply(Elu<S, V>(a11, S.Exp(a11)), S.Create(m[11]));
-                act[12] = S.Multiply(Elu<S, V>(a12, S.Exp(a12)), S.Create(m[12]));
-                act[13] = S.Multiply(Elu<S, V>(a13, S.Exp(a13)), S.Create(m[13]));
-                act[14] = S.Multiply(Elu<S, V>(a14, S.Exp(a14)), S.Create(m[14]));
-                act[15] = S.Multiply(Elu<S, V>(a15, S.Exp(a15)), S.Create(m[15]));
+            }
+            // Out of the accumulators' block: an exp call there would spill all sixteen (vector registers are caller-saved).
+            for (int c = 0; c < C; c++)
+            {
+                var hv = S.Load(hb + c * tv + t);
+                act[c] = S.Multiply(Elu<S, V>(hv, S.Exp(hv)), S.Create(m[c]));
             }
             {
                 V o0 = S.Create(bSum[0]), o1 = S.Create(bSum[1]), o2 = S.Create(bSum[2]), o3 = S.Create(bSum[3]), o4 = S.Create(bSum[4]), o5 = S.Create(bSum[5]), o6 = S.Create(bSum[6]), o7 = S.Create(bSum[7]), o8 = S.Create(bSum[8]), o9 = S.Create(bSum[9]), o10 = S.Create(bSum[10]), o11 = S.Create(bSum[11]), o12 = S.Create(bSum[12]), o13 = S.Create(bSum[13]), o14 = S.Create(bSum[14]), o15 = S.Create(bSum[15]);
@@ -350,16 +346,17 @@ internal static unsafe class ResidualBlockKernel
         for (int i = 0; i < C; i++) dbOut[i] = (float)sum[o++];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardView<S, V>(Shape s, float* x, float* h, float* g, float* wD, float* w2D, float* wrD, float* m, float* dx, float* buf, double* acc)
         where S : struct, ISimd<V> where V : unmanaged
     {
         int vl = S.Count, d = s.Dilation, pw = s.PadWidth, tv = s.Vec;
         float* xpad = buf, dhpad = buf + C * pw, gb = dhpad + C * pw, hb = gb + C * tv, ab = hb + C * tv, dxb = ab + C * tv;
-        double* dwAcc = acc, dbAcc = acc + C * C * K, dw2Acc = dbAcc + C, dwrAcc = dw2Acc + C * C, dbOutAcc = dwrAcc + C * C;
         CopyPadded(x, s.Frames, xpad, pw, 2 * d);
         CopyPadded(g, s.Frames, gb, tv, 0);
         CopyPadded(h, s.Frames, hb, tv, 0);
         new Span<float>(dhpad, C * pw).Clear();
+        V* da = stackalloc V[C];
         // Gradient at the conv output: dh[c] = m[c] · ELU'(h[c]) · Σ_co w1x1[co, c] · g[co]; zero beyond the
         // last frame because g is. The activation is recomputed for the 1×1 conv's weight gradient.
         for (int t = 0; t < tv; t += vl)
@@ -386,56 +383,39 @@ internal static unsafe class ResidualBlockKernel
                 a14 = S.Fma(S.Create(w2[14]), gv, a14);
                 a15 = S.Fma(S.Create(w2[15]), gv, a15);
             }
-            V hv, e, mv;
-            hv = S.Load(hb + 0 * tv + t); e = S.Exp(hv); mv = S.Create(m[0]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 0 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a0, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 0 * pw + 2 * d + t);
-            hv = S.Load(hb + 1 * tv + t); e = S.Exp(hv); mv = S.Create(m[1]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 1 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a1, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 1 * pw + 2 * d + t);
-            hv = S.Load(hb + 2 * tv + t); e = S.Exp(hv); mv = S.Create(m[2]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 2 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a2, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 2 * pw + 2 * d + t);
-            hv = S.Load(hb + 3 * tv + t); e = S.Exp(hv); mv = S.Create(m[3]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 3 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a3, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 3 * pw + 2 * d + t);
-            hv = S.Load(hb + 4 * tv + t); e = S.Exp(hv); mv = S.Create(m[4]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 4 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a4, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 4 * pw + 2 * d + t);
-            hv = S.Load(hb + 5 * tv + t); e = S.Exp(hv); mv = S.Create(m[5]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 5 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a5, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 5 * pw + 2 * d + t);
-            hv = S.Load(hb + 6 * tv + t); e = S.Exp(hv); mv = S.Create(m[6]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 6 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a6, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 6 * pw + 2 * d + t);
-            hv = S.Load(hb + 7 * tv + t); e = S.Exp(hv); mv = S.Create(m[7]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 7 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a7, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 7 * pw + 2 * d + t);
-            hv = S.Load(hb + 8 * tv + t); e = S.Exp(hv); mv = S.Create(m[8]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 8 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a8, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 8 * pw + 2 * d + t);
-            hv = S.Load(hb + 9 * tv + t); e = S.Exp(hv); mv = S.Create(m[9]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 9 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a9, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 9 * pw + 2 * d + t);
-            hv = S.Load(hb + 10 * tv + t); e = S.Exp(hv); mv = S.Create(m[10]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 10 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a10, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 10 * pw + 2 * d + t);
-            hv = S.Load(hb + 11 * tv + t); e = S.Exp(hv); mv = S.Create(m[11]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 11 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a11, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 11 * pw + 2 * d + t);
-            hv = S.Load(hb + 12 * tv + t); e = S.Exp(hv); mv = S.Create(m[12]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 12 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a12, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 12 * pw + 2 * d + t);
-            hv = S.Load(hb + 13 * tv + t); e = S.Exp(hv); mv = S.Create(m[13]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 13 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a13, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 13 * pw + 2 * d + t);
-            hv = S.Load(hb + 14 * tv + t); e = S.Exp(hv); mv = S.Create(m[14]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 14 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a14, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 14 * pw + 2 * d + t);
-            hv = S.Load(hb + 15 * tv + t); e = S.Exp(hv); mv = S.Create(m[15]);
-            S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + 15 * tv + t);
-            S.Store(S.Multiply(S.Multiply(a15, mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + 15 * pw + 2 * d + t);
+            da[0] = a0;
+            da[1] = a1;
+            da[2] = a2;
+            da[3] = a3;
+            da[4] = a4;
+            da[5] = a5;
+            da[6] = a6;
+            da[7] = a7;
+            da[8] = a8;
+            da[9] = a9;
+            da[10] = a10;
+            da[11] = a11;
+            da[12] = a12;
+            da[13] = a13;
+            da[14] = a14;
+            da[15] = a15;
+            for (int c = 0; c < C; c++)
+            {
+                var hv = S.Load(hb + c * tv + t); var e = S.Exp(hv); var mv = S.Create(m[c]);
+                S.Store(S.Multiply(Elu<S, V>(hv, e), mv), ab + c * tv + t);
+                S.Store(S.Multiply(S.Multiply(da[c], mv), S.Select(S.GreaterThan(hv, S.Zero), S.One, e)), dhpad + c * pw + 2 * d + t);
+            }
         }
+        WeightGradients<S, V>(s, xpad, dhpad, gb, ab, acc);
+        InputGradient<S, V>(s, dhpad, gb, wD, wrD, dxb);
+        CopyOut(dxb, tv, dx, s.Frames);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightGradients<S, V>(Shape s, float* xpad, float* dhpad, float* gb, float* ab, double* acc) where S : struct, ISimd<V> where V : unmanaged
+    {
+        int vl = S.Count, d = s.Dilation, pw = s.PadWidth, tv = s.Vec;
+        double* dwAcc = acc, dbAcc = acc + C * C * K, dw2Acc = dbAcc + C, dwrAcc = dw2Acc + C * C, dbOutAcc = dwrAcc + C * C;
         for (int c = 0; c < C; c++)
         {
             V sg = S.Zero, sh = S.Zero;
@@ -479,7 +459,13 @@ internal static unsafe class ResidualBlockKernel
                 dw2Acc[co * C + ci] += S.Sum(ap); dw2Acc[(co + 1) * C + ci] += S.Sum(aq);
             }
         }
-        // dx[ci, t] = Σ_co wres[co, ci] · g[co, t] + Σ_co,k w[co, ci, k] · dh[co, t − (k − 2)d]
+    }
+
+    /// <summary>dx[ci, t] = Σ_co wres[co, ci] · g[co, t] + Σ_co,k w[co, ci, k] · dh[co, t − (k − 2)d]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void InputGradient<S, V>(Shape s, float* dhpad, float* gb, float* wD, float* wrD, float* dxb) where S : struct, ISimd<V> where V : unmanaged
+    {
+        int vl = S.Count, d = s.Dilation, pw = s.PadWidth, tv = s.Vec;
         for (int t = 0; t < tv; t += vl)
         {
             V a0 = S.Zero, a1 = S.Zero, a2 = S.Zero, a3 = S.Zero, a4 = S.Zero, a5 = S.Zero, a6 = S.Zero, a7 = S.Zero, a8 = S.Zero, a9 = S.Zero, a10 = S.Zero, a11 = S.Zero, a12 = S.Zero, a13 = S.Zero, a14 = S.Zero, a15 = S.Zero;
@@ -543,6 +529,5 @@ internal static unsafe class ResidualBlockKernel
             S.Store(a14, dxb + 14 * tv + t);
             S.Store(a15, dxb + 15 * tv + t);
         }
-        CopyOut(dxb, tv, dx, s.Frames);
     }
 }
