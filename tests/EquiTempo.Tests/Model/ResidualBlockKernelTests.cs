@@ -48,6 +48,7 @@ public class ResidualBlockKernelTests
     [InlineData(1, 13, true)]
     [InlineData(2, 13, false)]
     [InlineData(512, 13, true)]     // the dilation far beyond the frames: only the centre tap sees the input
+    [InlineData(4, 1, true)]        // a single frame
     public void Block_MatchesLibTorch_ValuesAndGradients(int dilation, int frames, bool masked)
     {
         manual_seed(17);
