@@ -26,17 +26,6 @@ public class ResidualBlockKernelTests
         return leaves.Select(l => l.grad!.clone()).Prepend(y.detach()).ToArray();
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
-    {
-        Assert.Equal(expected.shape, actual.shape);
-        double scale = Math.Max(1e-6, expected.abs().max().item<float>());
-        double diff = (expected - actual).abs().max().item<float>();
-        Assert.True(diff <= 2e-5 * scale, $"{what}: max |diff| {diff:G3} against max |value| {scale:G3}");
-    }
-
-    private static IEnumerable<SimdWidth> Widths() =>
-        new[] { SimdWidth.W128, SimdWidth.W256, SimdWidth.W512 }.Where(w => w <= SimdDispatch.Best);
-
     private static readonly string[] Names = { "output", "input gradient", "conv weight gradient", "conv bias gradient",
         "1x1 weight gradient", "1x1 bias gradient", "residual weight gradient", "residual bias gradient" };
 
@@ -61,10 +50,10 @@ public class ResidualBlockKernelTests
         Assert.True(ResidualBlockKernel.Supports(x, p.W, p.B, p.W2, p.B2, p.Wr, p.Br, dilation));
         using var upstream = randn(views, 16, frames);
         var expected = Run((xi, w) => Reference(xi, w, dilation, mask), x, p, upstream);
-        foreach (var width in Widths())
+        foreach (var width in FusedConvStageTests.Widths())
         {
             var actual = Run((xi, w) => ResidualBlockKernel.Apply(xi, w.W, w.B, w.W2, w.B2, w.Wr, w.Br, dilation, mask, width), x, p, upstream);
-            for (int i = 0; i < Names.Length; i++) AssertClose(expected[i], actual[i], $"{width}: {Names[i]}");
+            for (int i = 0; i < Names.Length; i++) FusedConvStageTests.AssertClose(expected[i], actual[i], $"{width}: {Names[i]}");
         }
     }
 
