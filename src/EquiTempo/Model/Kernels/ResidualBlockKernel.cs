@@ -26,7 +26,10 @@ namespace EquiTempo.Model.Kernels;
 /// in registers, each input load feeds 16 multiply-adds with the weights broadcast from memory, and the
 /// ELU, mask, both 1×1 convs and the sum are applied while the conv output is still in registers.
 /// Forward keeps only the input and the pre-ELU conv output for backward; backward recomputes the
-/// activation from it.
+/// activation from it. Measured for the 10 blocks at 16 views of 1357 frames: one thread, CPU time per
+/// view, 1.4 ms forward and 3.0 ms backward against LibTorch's 3.1 and 5.7; <c>profile-step 16</c> on 2
+/// threads of the shared machine, medians of three runs, 1.2 and 2.8 ms against LibTorch's 6.6 and 14.2
+/// in the same runs (LibTorch suffers most from the other load; on a quiet machine it had 1.8 and 2.5).
 ///
 /// The spatial-dropout mask is an input, (B, 16) of 0 and 1/(1 − p), drawn by the caller with LibTorch's
 /// RNG so seeding stays LibTorch's. Sums run in a fixed order with fused multiply-adds, so results match
