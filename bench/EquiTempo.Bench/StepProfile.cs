@@ -32,6 +32,7 @@ public static class StepProfile
             ("conv2 -> pool -> ELU, fused kernel", v => randn(v, 16, 26, 1359), x => EquiTempo.Model.Kernels.PooledConvStage.Apply(x, c2.weight!, c2.bias!)),
             ("conv3 -> ELU", v => randn(v, 16, 8, 1357), x => Elu(c3.forward(x)).squeeze(2)),
             ("10 residual blocks", v => randn(v, 16, 1357), x => { foreach (var (a, b, r) in convs) x = r.forward(x) + b.forward(Elu(a.forward(x))); return x; }),
+            ("10 residual blocks, fused kernel", v => randn(v, 16, 1357), x => { foreach (var (a, b, r) in convs) x = EquiTempo.Model.Kernels.ResidualBlockKernel.Apply(x, a.weight!, a.bias!, b.weight!, b.bias!, r.weight!, r.bias!, (int)a.dilation[0], null); return x; }),
             ("10 residual blocks, 1x1 as matmul", v => randn(v, 16, 1357), x => { foreach (var (a, b, r) in convs) x = Mm(r, x) + Mm(b, Elu(a.forward(x))); return x; }),
             ("10 residual blocks, only the k=5 convs", v => randn(v, 16, 1357), x => { foreach (var (a, b, r) in convs) x = Elu(a.forward(x)); return x; }),
             ("10 residual blocks, k=5 as 5 shifted matmuls", v => randn(v, 16, 1357), x => { foreach (var (a, b, r) in convs) x = Elu(Dil(a, x)); return x; }),

@@ -95,10 +95,16 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     /// bands). Same function; kept to test that equality and to benchmark what the reordering buys.</summary>
     public bool ReferenceOrder { get; set; }
 
-    /// <summary>Run each conv → pool → ELU stage as one hand-written pass (<see cref="Kernels.FirstConvStage"/>,
-    /// <see cref="Kernels.PooledConvStage"/>) where the CPU supports it; off gives LibTorch's ops, kept to test
-    /// that equality and to benchmark it.</summary>
-    public bool FusedStages { get; set; } = true;
+    /// <summary>Run each conv → pool → ELU stage and each residual block as one hand-written pass
+    /// (<see cref="Kernels.FirstConvStage"/>, <see cref="Kernels.PooledConvStage"/>,
+    /// <see cref="Kernels.ResidualBlockKernel"/>) where the CPU supports it; off gives LibTorch's ops, kept to
+    /// test that equality and to benchmark it.</summary>
+    public bool FusedStages
+    {
+        get => fusedStages;
+        set { fusedStages = value; foreach (var block in tcn) block.Fused = value; }
+    }
+    private bool fusedStages = true;
 
     internal static Tensor Elu(Tensor x) => F.elu(x, 1.0, false);
 
@@ -192,6 +198,11 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     private readonly Dropout1d spatial_dropout;
     private readonly Conv1d conv1x1;
     private readonly Conv1d conv1x1_res;
+    private readonly int dilation;
+    private readonly double dropout;
+
+    /// <summary>Use <see cref="Kernels.ResidualBlockKernel"/> where it serves (set through <see cref="TempoTcn.FusedStages"/>).</summary>
+    internal bool Fused { get; set; } = true;
 
     public ResidualBlock(string name, int inChannels, int filters, int kernelSize, int dilation, double dropout) : base(name)
     {
@@ -199,6 +210,8 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
         spatial_dropout = nn.Dropout1d(dropout);
         conv1x1 = nn.Conv1d(filters, filters, 1);
         conv1x1_res = nn.Conv1d(inChannels, filters, 1);
+        this.dilation = dilation;
+        this.dropout = dropout;
         RegisterComponents();
     }
 
@@ -217,6 +230,13 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
+        if (Fused && Kernels.ResidualBlockKernel.Supports(x, conv.weight!, conv.bias, conv1x1.weight!, conv1x1.bias, conv1x1_res.weight!, conv1x1_res.bias, dilation))
+        {
+            // Dropout1d's channel mask, drawn from LibTorch's RNG so that seeding works as for the module.
+            Tensor? mask = training && dropout > 0 ? F.dropout(ones(x.shape[0], x.shape[1]), dropout, true) : null;
+            return Kernels.ResidualBlockKernel.Apply(x, conv.weight!, conv.bias!, conv1x1.weight!, conv1x1.bias!, conv1x1_res.weight!, conv1x1_res.bias!,
+                dilation, mask).MoveToOuterDisposeScope();
+        }
         var y = conv1x1.forward(spatial_dropout.forward(TempoTcn.Elu(conv.forward(x))));
         return (conv1x1_res.forward(x) + y).MoveToOuterDisposeScope();
     }

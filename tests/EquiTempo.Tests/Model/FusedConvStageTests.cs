@@ -25,7 +25,8 @@ public class FusedConvStageTests
         return (y.detach(), xg.grad!.clone(), wg.grad!.clone(), bg.grad!.clone());
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, string what)
+    /// <summary>Within float rounding: the tolerance is relative to the largest expected value.</summary>
+    internal static void AssertClose(Tensor expected, Tensor actual, string what)
     {
         Assert.Equal(expected.shape, actual.shape);
         double scale = Math.Max(1e-6, expected.abs().max().item<float>());
@@ -34,7 +35,7 @@ public class FusedConvStageTests
     }
 
     /// <summary>Every vector width the machine accelerates (the kernels are compiled once per width).</summary>
-    private static IEnumerable<SimdWidth> Widths() =>
+    internal static IEnumerable<SimdWidth> Widths() =>
         new[] { SimdWidth.W128, SimdWidth.W256, SimdWidth.W512 }.Where(w => w <= SimdDispatch.Best);
 
     private static Func<Tensor, Tensor, Tensor, Tensor> Stage(int inChannels, SimdWidth width) =>
