@@ -7,6 +7,39 @@ using EquiTempo.Training.Synthesis;
 using EquiTempo.Training.Stretching;
 
 if (args.Length > 0 && args[0] == "profile-step") { EquiTempo.Bench.StepProfile.Run(args.Skip(1).ToArray()); return; }
+if (args.Length > 0 && args[0] == "front-stages")
+{
+    // front-stages [VIEWS]: the front end's parts on one 13.6 s view at a time (median of 5 rounds), so the
+    // largest can be found: framing + FFT (stft), magnitude, mel, log.
+    int count = args.Length > 1 ? int.Parse(args[1]) : 16;
+    var input = new EquiTempo.Features.ModelInput();
+    var fe = new EquiTempo.Features.LogMelFrontEnd(input);
+    var rng = new Random(1);
+    var wave = randn(count, input.ChunkSamples) * 0.1;
+    using var window = hann_window(2048, periodic: true);
+    double Time(Action<Tensor> a)
+    {
+        var t = new List<double>();
+        for (int round = 0; round < 6; round++)
+        {
+            var sw = Stopwatch.StartNew();
+            for (int k = 0; k < count; k++) { using var sc = NewDisposeScope(); a(wave.narrow(0, k, 1)); }
+            t.Add(sw.Elapsed.TotalMilliseconds / count);
+        }
+        t.Sort(); return t[3];
+    }
+    Tensor Stft(Tensor w) => stft(w, 2048, hop_length: 441, win_length: 2048, window: window, center: true, pad_mode: TorchSharp.PaddingModes.Reflect, onesided: true, return_complex: true);
+    double tStft = Time(w => Stft(w));
+    double tMag = Time(w => { var sp = Stft(w); (sp.real.square() + sp.imag.square()).sqrt_().contiguous(); });
+    double tAll = Time(w => fe.Forward(w));
+    using var frames = randn(1361, 2048);
+    double tFft = Time(_ => fft.rfft(frames, dim: 1));
+    using var frames64 = randn(64, 2048);
+    double tFft64 = Time(_ => { for (int b = 0; b < 1361; b += 64) fft.rfft(frames64, dim: 1); });
+    Console.WriteLine($"rfft alone of 1361 frames: {tFft:F2} ms/view; in blocks of 64 frames: {tFft64:F2} ms/view");
+    Console.WriteLine($"threads {get_num_threads()}: stft {tStft:F2} ms/view, + magnitude {tMag:F2}, whole front end {tAll:F2}");
+    return;
+}
 if (args.Length > 0 && args[0] == "quick-train")
 {
     // Stopwatch harness for fast iteration; the BenchmarkDotNet classes give the reported figures.

@@ -14,19 +14,25 @@ internal static class BackgroundBatches
         using var loaderCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var channel = Channel.CreateBounded<T>(Math.Max(1, capacity));
         var token = loaderCts.Token;
-        var producer = Task.Run(() =>
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
             try
             {
                 produce(item => channel.Writer.WriteAsync(item, token).AsTask().GetAwaiter().GetResult(), token);
                 channel.Writer.Complete();
+                done.SetResult();
             }
             catch (Exception e)
             {
                 channel.Writer.TryComplete(e is OperationCanceledException ? null : e);
-                if (e is not OperationCanceledException) throw;
+                if (e is OperationCanceledException) done.SetResult(); else done.SetException(e);
             }
-        });
+        }) { IsBackground = true, Name = "EquiTempo batch loader" };
+        // A thread of its own rather than the pool's: it runs for a whole epoch, and its LibTorch calls keep
+        // their per-thread settings (see SelfSupervisedTrainer).
+        thread.Start();
+        var producer = done.Task;
         try
         {
             while (channel.Reader.WaitToReadAsync(token).AsTask().GetAwaiter().GetResult())
@@ -37,7 +43,7 @@ internal static class BackgroundBatches
         {
             loaderCts.Cancel();
             try { producer.Wait(); } catch { /* cancellation or a loader error already surfaced */ }
-            while (channel.Reader.TryRead(out _)) { }
+            while (channel.Reader.TryRead(out var left)) (left as IDisposable)?.Dispose();
         }
     }
 }

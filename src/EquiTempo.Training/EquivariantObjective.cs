@@ -13,7 +13,7 @@ namespace EquiTempo.Training;
 /// <see cref="TrainingLoop"/>. Pairs for epoch e come from RNGs seeded by (seed, e, position), so a
 /// resumed run sees exactly the data the uninterrupted run would have.
 /// </summary>
-public sealed class EquivariantObjective : ITrainingObjective<List<ViewPair>>, IDisposable
+public sealed class EquivariantObjective : ITrainingObjective<PairBatch>, IDisposable
 {
     private readonly TempoModel _model;
     private readonly TrainingConfig _cfg;
@@ -51,8 +51,8 @@ public sealed class EquivariantObjective : ITrainingObjective<List<ViewPair>>, I
         if (training) _model.Network.train(); else _model.Network.eval();
     }
 
-    /// <summary>Reads and stretches one epoch's pairs, a batch at a time (the front end runs on the training thread).</summary>
-    public void ProduceEpoch(int epoch, Action<List<ViewPair>> write, CancellationToken ct)
+    /// <summary>Reads, stretches and turns into log-mel one epoch's pairs, a batch at a time, on the loader thread.</summary>
+    public void ProduceEpoch(int epoch, Action<PairBatch> write, CancellationToken ct)
     {
         var order = RunFolder.EpochOrder(_train, _cfg.ExcerptsPerFile, _cfg.Seed, epoch);
         for (int s = 0; s < StepsPerEpoch; s++)
@@ -61,19 +61,21 @@ public sealed class EquivariantObjective : ITrainingObjective<List<ViewPair>>, I
             int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
             // One thread: the other core belongs to the network step running meanwhile.
             var ok = SamplePairs(order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, Skipped, ct);
-            if (ok.Count > 0) write(ok);
+            // The front end runs here too. It used to run on the training thread because two threads'
+            // LibTorch ops each started an OpenMP team and the teams spun against each other on 2 cores
+            // (training fell to ~11 views/s); LibTorch now runs on one thread during training (see
+            // SelfSupervisedTrainer) and the network's kernels share the cores out dynamically.
+            if (ok.Count > 0) write(PairBatch.Build(ok, _frontEnd, _cfg.Stretch, _viewSamples));
         }
     }
 
-    public StepOutcome Step(List<ViewPair> pairs)
+    public StepOutcome Step(PairBatch batch)
     {
-        // The front end runs here, on the training thread, not in the loader: LibTorch ops from
-        // two threads each start their own OpenMP team, and on 2 cores the two teams spin
-        // against each other (measured: training fell to ~11 views/s). The loader keeps the
-        // single-threaded work (reading, WSOLA), which overlaps the network step.
-        using var batch = PairBatch.Build(pairs, _frontEnd, _cfg.Stretch, _viewSamples);
-        double loss = _step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
-        return new StepOutcome(loss, 2L * batch.Count);
+        using (batch)
+        {
+            double loss = _step.ForwardBackward(batch.InputsI, batch.InputsJ, batch.RatesI, batch.RatesJ);
+            return new StepOutcome(loss, 2L * batch.Count);
+        }
     }
 
     public ValidationOutcome Validate()

@@ -33,7 +33,7 @@ public sealed record TrainingConfig
     /// <summary>Excerpts drawn from each training file per epoch (the paper: 1).</summary>
     public int ExcerptsPerFile { get; init; } = 1;
     /// <summary>Pairs per micro-batch of the network step (speed only; gradients are the same).</summary>
-    public int MicroBatchPairs { get; init; } = 2;
+    public int MicroBatchPairs { get; init; } = 8;
     /// <summary>Batches prepared ahead by the loader while the network trains.</summary>
     public int PrefetchBatches { get; init; } = 2;
     /// <summary>Ignore files shorter than this (seconds).</summary>

@@ -80,7 +80,7 @@ public static class TrainingLoop
         string metricHeader = string.Concat(objective.MetricColumns.Select(c => c + ","));
         var epochLog = new CsvLog(Path.Combine(runDirectory, "epochs.csv"),
             $"epoch,train_loss,validation_loss,{metricHeader}views_per_second,epoch_seconds,elapsed_seconds", state.CompletedEpochs);
-        var stepLog = new CsvLog(Path.Combine(runDirectory, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds", state.CompletedEpochs);
+        var stepLog = new CsvLog(Path.Combine(runDirectory, "steps.csv"), "epoch,step,loss,views_per_second,elapsed_seconds,step_seconds,wait_seconds", state.CompletedEpochs);
         int epochs = options.Epochs, stepsPerEpoch = objective.StepsPerEpoch;
         var runWatch = Stopwatch.StartNew();
         double elapsedBefore = epochLog.LastElapsedSeconds;
@@ -99,17 +99,23 @@ public static class TrainingLoop
             objective.SetMode(true);
             double lossSum = 0; int steps = 0; long views = 0;
             int ep = epoch;
+            // Time waiting for the loader apart from time computing: the two say which side bounds the speed.
+            var sinceStep = Stopwatch.StartNew();
             BackgroundBatches.Run<TBatch>(options.PrefetchBatches, (write, token) => objective.ProduceEpoch(ep, write, token), batch =>
             {
+                double wait = sinceStep.Elapsed.TotalSeconds;
+                var stepWatch = Stopwatch.StartNew();
                 opt.zero_grad();
                 var r = objective.Step(batch);
                 opt.step();
+                double stepSeconds = stepWatch.Elapsed.TotalSeconds;
                 if (!double.IsFinite(r.Loss)) log($"warning: non-finite loss at epoch {ep} step {steps + 1}");
                 lossSum += r.Loss; steps++; views += r.Views;
                 double vps = views / epochWatch.Elapsed.TotalSeconds;
                 double remaining = epochWatch.Elapsed.TotalSeconds / steps * ((stepsPerEpoch - steps) + (double)(epochs - ep) * stepsPerEpoch);
-                stepLog.Append($"{ep},{steps},{F(r.Loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
+                stepLog.Append($"{ep},{steps},{F(r.Loss)},{F(vps)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)},{F(stepSeconds)},{F(wait)}");
                 progress?.Report(new TrainingProgress(ep, epochs, steps, stepsPerEpoch, r.Loss, vps, runWatch.Elapsed, TimeSpan.FromSeconds(remaining)));
+                sinceStep.Restart();
             }, ct);
             if (steps == 0) throw new EquiTempoException(ErrorReason.InvalidData, null, "no training batch could be built (all files failed to decode?)");
 

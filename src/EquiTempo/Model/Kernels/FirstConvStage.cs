@@ -98,7 +98,6 @@ internal static unsafe class FirstConvStage
 
     private static float* Ptr(Tensor t) { fixed (byte* p = t.bytes) return (float*)p; }
 
-    private static int Threads(int work) => Math.Max(1, Math.Min(work, torch.get_num_threads()));
 
     // ---- forward ----
 
@@ -106,7 +105,7 @@ internal static unsafe class FirstConvStage
     {
         nint xp = (nint)x, wp = (nint)w, bp = (nint)b, yp = (nint)y;
         int work = s.Views * s.Rows;
-        Parallel.For(0, work, new ParallelOptions { MaxDegreeOfParallelism = Threads(work) }, vr =>
+        Parallel.For(0, work, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(work) }, vr =>
         {
             int v = vr / s.Rows, r = vr % s.Rows;
             float* rows = (float*)xp + v * s.InputView + 3L * r * s.Frames;
@@ -201,7 +200,7 @@ internal static unsafe class FirstConvStage
         int c9 = s.Channels * 9;
         var dwSum = new double[c9];
         var dbSum = new double[s.Channels];
-        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = Threads(s.Views) },
+        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new BackwardScratch<V>(s),
             (v, _, scratch) =>
             {

@@ -107,7 +107,6 @@ internal static unsafe class PooledConvStage
 
     private static float* Ptr(Tensor t) { fixed (byte* p = t.bytes) return (float*)p; }
 
-    private static int Threads(int work) => Math.Max(1, Math.Min(work, torch.get_num_threads()));
 
     /// <summary>x (C, bands, frames) copied into rows of <paramref name="width"/> floats, zero beyond.</summary>
     private static void CopyPadded(float* x, int rows, int frames, float* dst, int width)
@@ -131,10 +130,10 @@ internal static unsafe class PooledConvStage
         fixed (float* pad0 = padded)
         {
             nint pp = (nint)pad0;
-            Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = Threads(s.Views) }, v =>
+            Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) }, v =>
                 CopyPadded((float*)xp + v * s.InputView, C * s.Bands, s.Frames, (float*)pp + v * padView, s.XWidth));
             int work = s.Views * s.Rows;
-            Parallel.For(0, work, new ParallelOptions { MaxDegreeOfParallelism = Threads(work) }, vr =>
+            Parallel.For(0, work, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(work) }, vr =>
             {
                 int v = vr / s.Rows, r = vr % s.Rows;
                 ForwardRow<S, V>(s, (float*)pp + v * padView, r, (float*)wp, (float*)bp,
@@ -235,7 +234,7 @@ internal static unsafe class PooledConvStage
         nint xp = (nint)x, wp = (nint)wD, gp = (nint)g, yp = (nint)y, ap = (nint)arg, dxp = (nint)dx;
         var dwSum = new double[C * C * 9];
         var dbSum = new double[C];
-        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = Threads(s.Views) },
+        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new Scratch(s),
             (v, _, scratch) =>
             {

@@ -159,7 +159,6 @@ internal static unsafe class ResidualBlockKernel
 
     private static float* Ptr(Tensor t) { fixed (byte* p = t.bytes) return (float*)p; }
 
-    private static int Threads(int work) => Math.Max(1, Math.Min(work, torch.get_num_threads()));
 
     /// <summary>Rows of <paramref name="frames"/> floats copied to rows of <paramref name="width"/>, starting at
     /// <paramref name="offset"/>, zero elsewhere.</summary>
@@ -188,7 +187,7 @@ internal static unsafe class ResidualBlockKernel
         where S : struct, ISimd<V> where V : unmanaged
     {
         nint xp = (nint)x, wp = (nint)wT, bp = (nint)b, w2p = (nint)w2T, wrp = (nint)wrT, bsp = (nint)bSum, mp = (nint)mask, hp = (nint)h, yp = (nint)y;
-        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = Threads(s.Views) }, v =>
+        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) }, v =>
         {
             var buffer = ArrayPool<float>.Shared.Rent(C * s.PadWidth + 2 * C * s.Vec + C);
             try
@@ -321,7 +320,7 @@ internal static unsafe class ResidualBlockKernel
     {
         nint xp = (nint)x, hp = (nint)h, gp = (nint)g, wp = (nint)wD, w2p = (nint)w2D, wrp = (nint)wrD, mp = (nint)mask, dxp = (nint)dx;
         var sum = new double[GradCount];
-        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = Threads(s.Views) },
+        Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new double[GradCount],
             (v, _, acc) =>
             {
