@@ -109,4 +109,24 @@ public class FusedConvStageTests
         using var unfused = Run(false);
         Assert.True(allclose(fused, unfused, rtol: 1e-4, atol: 1e-5), "the fused first stage must not change outputs or gradients");
     }
+
+    [Fact]
+    public void Network_WithoutGradients_RunsTheKernelsDirectly_AndGivesTheSameOutput()
+    {
+        // Inference (no_grad) skips the autograd functions; the output must be the one training computes.
+        manual_seed(6);
+        using var net = new TempoTcn(new TcnConfig(Dropout: 0));
+        net.eval();
+        using var x = randn(2, 1, 81, 700);
+        using var xg = x.clone().requires_grad_(true);
+        using var withGrad = net.forward(xg);
+        Tensor without;
+        using (no_grad()) without = net.forward(x);
+        using (without)
+        {
+            Assert.True(withGrad.requires_grad, "the reference pass must have gone through the autograd functions");
+            Assert.False(without.requires_grad);
+            Assert.True(allclose(withGrad.detach(), without, rtol: 1e-5, atol: 1e-6));
+        }
+    }
 }

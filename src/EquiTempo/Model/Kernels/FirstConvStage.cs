@@ -37,8 +37,29 @@ internal static unsafe class FirstConvStage
         && input.shape[0] * weight.shape[0] * ((input.shape[2] - 2) / 3) * (input.shape[3] - 2) * 4 < int.MaxValue;
 
     /// <summary>(B, 1, bands, frames) → (B, C, (bands − 2) / 3, frames − 2).</summary>
-    public static Tensor Apply(Tensor input, Tensor weight, Tensor bias, SimdWidth width = SimdWidth.None) =>
-        Function.apply(input, weight, bias, width == SimdWidth.None ? SimdDispatch.Best : width);
+    public static Tensor Apply(Tensor input, Tensor weight, Tensor bias, SimdWidth width = SimdWidth.None)
+    {
+        if (width == SimdWidth.None) width = SimdDispatch.Best;
+        if (SimdDispatch.NeedsGradient(input, weight, bias)) return Function.apply(input, weight, bias, width);
+        using var x = input.contiguous();
+        using var w = weight.contiguous();
+        using var b = bias.contiguous();
+        return ComputeForward(x, w, b, width);
+    }
+
+    /// <summary>The forward kernel on contiguous tensors.</summary>
+    private static Tensor ComputeForward(Tensor x, Tensor w, Tensor b, SimdWidth width)
+    {
+        var s = new Shape(x, w);
+        var y = empty(new long[] { s.Views, s.Channels, s.Rows, s.OutFrames }, ScalarType.Float32);
+        switch (width)
+        {
+            case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
+            case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
+            default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
+        }
+        return y;
+    }
 
     private sealed class Function : autograd.SingleTensorFunction<Function>
     {
@@ -51,14 +72,7 @@ internal static unsafe class FirstConvStage
             var b = ((Tensor)vars[2]).contiguous();
             var width = (SimdWidth)vars[3];
             ctx.save_data("width", width);
-            var s = new Shape(x, w);
-            var y = empty(new long[] { s.Views, s.Channels, s.Rows, s.OutFrames }, ScalarType.Float32);
-            switch (width)
-            {
-                case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
-                case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
-                default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y)); break;
-            }
+            var y = ComputeForward(x, w, b, width);
             // The output is kept anyway (the next layer reads it); backward takes ELU' = y + 1 below zero from it.
             ctx.save_for_backward(new List<Tensor> { x, w, b, y });
             return y;

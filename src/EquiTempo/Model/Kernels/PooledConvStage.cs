@@ -34,8 +34,33 @@ internal static unsafe class PooledConvStage
         && input.numel() * 4 < int.MaxValue;
 
     /// <summary>(B, 16, bands, frames) → (B, 16, (bands − 2) / 3, frames − 2).</summary>
-    public static Tensor Apply(Tensor input, Tensor weight, Tensor bias, SimdWidth width = SimdWidth.None) =>
-        Function.apply(input, weight, bias, width == SimdWidth.None ? SimdDispatch.Best : width);
+    public static Tensor Apply(Tensor input, Tensor weight, Tensor bias, SimdWidth width = SimdWidth.None)
+    {
+        if (width == SimdWidth.None) width = SimdDispatch.Best;
+        if (SimdDispatch.NeedsGradient(input, weight, bias)) return Function.apply(input, weight, bias, width);
+        using var x = input.contiguous();
+        using var w = weight.contiguous();
+        using var b = bias.contiguous();
+        var (y, arg) = ComputeForward(x, w, b, width);
+        arg.Dispose();
+        return y;
+    }
+
+    /// <summary>The forward kernel on contiguous tensors: the output and each output's arg-max band (0, 1, 2).</summary>
+    private static (Tensor Y, Tensor Arg) ComputeForward(Tensor x, Tensor w, Tensor b, SimdWidth width)
+    {
+        var s = new Shape(x, Lanes(width));
+        var y = empty(new long[] { s.Views, C, s.Rows, s.OutFrames }, ScalarType.Float32);
+        var arg = empty(new long[] { s.Views, C, s.Rows, s.OutFrames }, ScalarType.Float32);
+        using var wT = w.permute(1, 2, 3, 0).contiguous();   // [ci][i][j][co]
+        switch (width)
+        {
+            case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
+            case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
+            default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
+        }
+        return (y, arg);
+    }
 
     private sealed class Function : autograd.SingleTensorFunction<Function>
     {
@@ -47,19 +72,9 @@ internal static unsafe class PooledConvStage
             var w = ((Tensor)vars[1]).contiguous();
             var b = ((Tensor)vars[2]).contiguous();
             var width = (SimdWidth)vars[3];
-            var s = new Shape(x, Lanes(width));
-            var y = empty(new long[] { s.Views, C, s.Rows, s.OutFrames }, ScalarType.Float32);
-            var arg = empty(new long[] { s.Views, C, s.Rows, s.OutFrames }, ScalarType.Float32);
-            using var wT = w.permute(1, 2, 3, 0).contiguous();   // [ci][i][j][co]
-            switch (width)
-            {
-                case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
-                case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
-                default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(y), Ptr(arg)); break;
-            }
+            var (y, arg) = ComputeForward(x, w, b, width);
             ctx.save_for_backward(new List<Tensor> { x, w, y, arg });
             ctx.save_data("width", width);
-            ctx.mark_non_differentiable(new List<Tensor> { arg });
             return y;
         }
 

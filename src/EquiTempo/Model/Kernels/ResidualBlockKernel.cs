@@ -65,7 +65,42 @@ internal static unsafe class ResidualBlockKernel
             using var mc = mask.detach().to(ScalarType.Float32).contiguous();
             m = mc.data<float>().ToArray();
         }
-        return Function.apply(input, weight, bias, weight1x1, bias1x1, weightRes, biasRes, dilation, m!, width == SimdWidth.None ? SimdDispatch.Best : width);
+        if (width == SimdWidth.None) width = SimdDispatch.Best;
+        if (SimdDispatch.NeedsGradient(input, weight, bias, weight1x1, bias1x1, weightRes, biasRes))
+            return Function.apply(input, weight, bias, weight1x1, bias1x1, weightRes, biasRes, dilation, m!, width);
+        using var x = input.contiguous();
+        using var w = weight.contiguous();
+        using var b = bias.contiguous();
+        using var w2 = weight1x1.contiguous();
+        using var b2 = bias1x1.contiguous();
+        using var wr = weightRes.contiguous();
+        using var br = biasRes.contiguous();
+        var (y, h) = ComputeForward(x, w, b, w2, b2, wr, br, dilation, m, width);
+        h.Dispose();
+        return y;
+    }
+
+    /// <summary>The forward kernel on contiguous tensors: the block's output and the pre-ELU conv output h.</summary>
+    private static (Tensor Y, Tensor H) ComputeForward(Tensor x, Tensor w, Tensor b, Tensor w2, Tensor b2, Tensor wr, Tensor br,
+        int dilation, float[]? mask, SimdWidth width)
+    {
+        var s = new Shape(x, dilation, Lanes(width));
+        var y = empty(new long[] { s.Views, C, s.Frames }, ScalarType.Float32);
+        var h = empty(new long[] { s.Views, C, s.Frames }, ScalarType.Float32);
+        using var wT = w.permute(1, 2, 0).contiguous();                  // [ci][k][co]
+        using var w2T = w2.squeeze(-1).t().contiguous();                  // [c][co]
+        using var wrT = wr.squeeze(-1).t().contiguous();                  // [ci][co]
+        using var bSum = (b2 + br).contiguous();
+        fixed (float* mp = mask)
+        {
+            switch (width)
+            {
+                case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
+                case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
+                default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
+            }
+        }
+        return (y, h);
     }
 
     private sealed class Function : autograd.SingleTensorFunction<Function>
@@ -84,27 +119,11 @@ internal static unsafe class ResidualBlockKernel
             int dilation = (int)vars[7];
             var mask = vars[8] as float[];
             var width = (SimdWidth)vars[9];
-            var s = new Shape(x, dilation, Lanes(width));
-            var y = empty(new long[] { s.Views, C, s.Frames }, ScalarType.Float32);
-            var h = empty(new long[] { s.Views, C, s.Frames }, ScalarType.Float32);
-            using var wT = w.permute(1, 2, 0).contiguous();                  // [ci][k][co]
-            using var w2T = w2.squeeze(-1).t().contiguous();                  // [c][co]
-            using var wrT = wr.squeeze(-1).t().contiguous();                  // [ci][co]
-            using var bSum = (b2 + br).contiguous();
-            fixed (float* mp = mask)
-            {
-                switch (width)
-                {
-                    case SimdWidth.W512: Forward<Simd512, Vector512<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
-                    case SimdWidth.W256: Forward<Simd256, Vector256<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
-                    default: Forward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(wT), Ptr(b), Ptr(w2T), Ptr(wrT), Ptr(bSum), mp, Ptr(h), Ptr(y)); break;
-                }
-            }
+            var (y, h) = ComputeForward(x, w, b, w2, b2, wr, br, dilation, mask, width);
             ctx.save_for_backward(new List<Tensor> { x, w, w2, wr, h });
             ctx.save_data("dilation", dilation);
             ctx.save_data("mask", mask!);
             ctx.save_data("width", width);
-            ctx.mark_non_differentiable(new List<Tensor> { h });
             return y;
         }
 

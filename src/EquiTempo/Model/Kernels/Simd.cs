@@ -106,6 +106,10 @@ internal static class SimdDispatch
     public static readonly SimdWidth Best =
         Simd512.IsAccelerated ? SimdWidth.W512 : Simd256.IsAccelerated ? SimdWidth.W256 : Simd128.IsAccelerated ? SimdWidth.W128 : SimdWidth.None;
 
-    /// <summary>For tests and benchmarks: a narrower width than <see cref="Best"/> may be forced.</summary>
-    public static SimdWidth Width { get; set; } = Best;
+    /// <summary>Whether a kernel call must go through its autograd function. Calls that need no gradient
+    /// (inference, validation) run the forward kernel directly: no autograd node, nothing saved, and none
+    /// of TorchSharp's custom-function bookkeeping, whose no-gradient path has had crash fixes of its own
+    /// (dotnet/TorchSharp#1220).</summary>
+    public static bool NeedsGradient(params TorchSharp.torch.Tensor[] inputs) =>
+        TorchSharp.torch.is_grad_enabled() && inputs.Any(t => t.requires_grad);
 }
