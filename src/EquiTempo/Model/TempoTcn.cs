@@ -106,7 +106,13 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     }
     private bool fusedStages = true;
 
-    internal static Tensor Elu(Tensor x) => F.elu(x, 1.0, false);
+    internal static Tensor Elu(Tensor x) => x.elu(EluOne, EluOne, EluOne);
+
+    /// <summary>ELU's α, scale and input scale, held for the life of the process. Why not the double overload:
+    /// it converts 1.0 to a new native Scalar on every call, which nothing keeps alive during the native
+    /// call; under parallel evaluation with frequent garbage collections, `eval` failed twice in ~10 minutes
+    /// with "Expected false to be true ... from toFloat at c10/core/Scalar.h" inside this ELU.</summary>
+    private static readonly Scalar EluOne = 1.0;
 
     /// <summary>Bands left after conv(3)→pool(3)→conv(3)→pool(3): the height of the last conv kernel (8 for 81).</summary>
     public static int FoldedBands(int melBands) => ((melBands - 2) / 3 - 2) / 3;
