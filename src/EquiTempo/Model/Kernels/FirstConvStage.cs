@@ -80,7 +80,11 @@ internal static unsafe class FirstConvStage
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
+            // Each call hands out new wrappers of the saved tensors; undisposed, they kept the tensors' memory
+            // until the garbage collector got to them (a training run grew by about 40 MB a minute).
             var saved = ctx.get_saved_variables();
+            try
+            {
             Tensor x = saved[0], w = saved[1], b = saved[2], y = saved[3];
             var s = new Shape(x, w);
             using var g = gradOutput.contiguous();
@@ -94,6 +98,8 @@ internal static unsafe class FirstConvStage
                 default: Backward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(w), Ptr(b), Ptr(y), Ptr(g), Ptr(dx), Ptr(dw), Ptr(db)); break;
             }
             return new List<Tensor> { dx, dw, db, null! };   // none for the width argument
+            }
+            finally { foreach (var t in saved) t.Dispose(); }
         }
     }
 

@@ -80,7 +80,11 @@ internal static unsafe class PooledConvStage
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
+            // Each call hands out new wrappers of the saved tensors; undisposed, they kept the tensors' memory
+            // until the garbage collector got to them (a training run grew by about 40 MB a minute).
             var saved = ctx.get_saved_variables();
+            try
+            {
             Tensor x = saved[0], w = saved[1], y = saved[2], arg = saved[3];
             var width = (SimdWidth)ctx.get_data("width");
             var s = new Shape(x, Lanes(width));
@@ -96,6 +100,8 @@ internal static unsafe class PooledConvStage
                 default: Backward<Simd128, Vector128<float>>(s, Ptr(x), Ptr(wD), Ptr(g), Ptr(y), Ptr(arg), Ptr(dx), Ptr(dw), Ptr(db)); break;
             }
             return new List<Tensor> { dx, dw, db, null! };   // none for the width argument
+            }
+            finally { foreach (var t in saved) t.Dispose(); }
         }
     }
 

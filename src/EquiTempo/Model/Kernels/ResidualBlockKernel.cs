@@ -129,7 +129,11 @@ internal static unsafe class ResidualBlockKernel
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor gradOutput)
         {
+            // Each call hands out new wrappers of the saved tensors; undisposed, they kept the tensors' memory
+            // until the garbage collector got to them (a training run grew by about 40 MB a minute).
             var saved = ctx.get_saved_variables();
+            try
+            {
             Tensor x = saved[0], w = saved[1], w2 = saved[2], wr = saved[3], h = saved[4];
             int dilation = (int)ctx.get_data("dilation");
             var mask = ctx.get_data("mask") as float[];
@@ -157,6 +161,8 @@ internal static unsafe class ResidualBlockKernel
             // The 1×1 convs' biases are summed into every output alike, so both get the same gradient.
             var dbr = dbOut.clone();
             return new List<Tensor> { dx, dw, db, dw2, dbOut, dwr, dbr, null!, null!, null! };   // none for dilation, mask, width
+            }
+            finally { foreach (var t in saved) t.Dispose(); }
         }
     }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reproduces models/equitempo-ssl.eqtm (issue 10): the self-supervised network alone, trained at the paper's
+# scale (≥ 400,000 views: 65 epochs of 97 steps of 32 pairs) on the 19 h game-music corpus plus the extra
+# unlabelled renders of tools/build-ssl-extra.sh, from a fresh network, then measured.
+#   tools/make-ssl-model.sh [train|measure|all]   (default all)
+# Resumable: rerun it after a kill and the run continues from its last completed epoch (about 2 min each
+# on 2 cores). Run it alone on the machine: two trainings at once fall under 1 view/s.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${EQUITEMPO_CACHE:-$HOME/.cache/equitempo}"
+RUN="$CACHE/runs/ssl-paper"
+ET="$ROOT/equitempo"
+STAGE="${1:-all}"
+# An unfinished run's state may ship in the repository (models/ssl-paper-run/, the files a resume needs):
+# it is copied into the cache so the run continues where the last machine stopped it.
+SHIPPED="$ROOT/models/ssl-paper-run"
+if [ ! -f "$RUN/state.json" ] && [ -f "$SHIPPED/state.json" ]; then
+  mkdir -p "$RUN"; cp "$SHIPPED"/* "$RUN"/
+  echo "[ssl] resuming the run shipped in models/ssl-paper-run ($(tail -n +2 "$RUN/epochs.csv" | wc -l) epochs done)"
+fi
+if [ "$STAGE" = train ] || [ "$STAGE" = all ]; then
+  "$ROOT/tools/build-corpus.sh"
+  "$ROOT/tools/build-ssl-extra.sh"
+  "$ET" train --audio "$CACHE/corpus/audio" --audio "$CACHE/ssl-extra" --out "$RUN" \
+    --fill-views --batch 32 --excerpts-per-file 4 --epochs 65 \
+    $( [ -f "$RUN/state.json" ] && echo --resume )
+fi
+if [ "$STAGE" = measure ] || [ "$STAGE" = all ]; then
+  # Held-out corpus files only (the run's validation split, renders left out), as for the shipped model.
+  grep -F "$CACHE/corpus/" "$RUN/validation-files.txt" > "$RUN/validation-corpus-files.txt"
+  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-default.eqtm"; do
+    "$ET" equivariance --model "$m" --audio "$RUN/validation-corpus-files.txt" --max-files 84
+  done
+  "$ET" equivariance --fresh --audio "$RUN/validation-corpus-files.txt" --max-files 84
+  # Embedding probe: a ridge regression of log BPM on the frozen 16-d embedding (and log z), fitted on the
+  # MIDI development songs and scored on the tracker modules.
+  dotnet build "$ROOT/bench/EquiTempo.Bench" -c Release -nologo -v q >/dev/null
+  B="$ROOT/bench/EquiTempo.Bench/bin/Release/net10.0/EquiTempo.Bench.dll"
+  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-default.eqtm"; do
+    echo "[ssl] embedding probe of $m"
+    dotnet "$B" embedding-probe "$m" "$CACHE/devsets/midi/index.tsv" "$CACHE/devsets/modules/index.tsv"
+  done
+  "$ET" compact "$RUN/model.eqtm" "$ROOT/models/equitempo-ssl.eqtm"
+fi
