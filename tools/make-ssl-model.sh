@@ -11,13 +11,6 @@ CACHE="${EQUITEMPO_CACHE:-$HOME/.cache/equitempo}"
 RUN="$CACHE/runs/ssl-paper"
 ET="$ROOT/equitempo"
 STAGE="${1:-all}"
-# An unfinished run's state may ship in the repository (models/ssl-paper-run/, the files a resume needs):
-# it is copied into the cache so the run continues where the last machine stopped it.
-SHIPPED="$ROOT/models/ssl-paper-run"
-if [ ! -f "$RUN/state.json" ] && [ -f "$SHIPPED/state.json" ]; then
-  mkdir -p "$RUN"; cp "$SHIPPED"/* "$RUN"/
-  echo "[ssl] resuming the run shipped in models/ssl-paper-run ($(tail -n +2 "$RUN/epochs.csv" | wc -l) epochs done)"
-fi
 if [ "$STAGE" = train ] || [ "$STAGE" = all ]; then
   "$ROOT/tools/build-corpus.sh"
   "$ROOT/tools/build-ssl-extra.sh"
