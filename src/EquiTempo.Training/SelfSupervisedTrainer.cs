@@ -80,20 +80,9 @@ public sealed class SelfSupervisedTrainer
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
         using var frontEnd = model.CreateFrontEnd();
         using var objective = new EquivariantObjective(model, _cfg, train, val, frontEnd, cache);
-        // LibTorch on one thread, the network's kernels on all of them (see KernelThreads), and the loader
-        // (reading, WSOLA, front end) beside them: 55 views/s end to end on 2 cores, against 23 with
-        // LibTorch's two-thread OpenMP team and the front end on this thread (README, Training throughput).
-        int threads = get_num_threads();
-        LoopOutcome outcome;
-        set_num_threads(1);
-        try
-        {
-            using var kernels = EquiTempo.Model.Kernels.KernelThreads.Use(threads);
-            outcome = TrainingLoop.Run(objective, model, outDir, new LoopState(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0),
-                s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
-                resume, progress, log, ct);
-        }
-        finally { set_num_threads(threads); }
+        var outcome = TrainingLoop.Run(objective, model, outDir, new LoopState(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0),
+            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
+            resume, progress, log, ct);
         var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();
         return new TrainingResult(run.ModelPath, outcome.LastEpoch, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);
     }

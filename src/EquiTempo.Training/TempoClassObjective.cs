@@ -63,7 +63,7 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
     public StepOutcome Step(List<Example> batch)
     {
         using var scope = NewDisposeScope();
-        // Front end on the training thread: two LibTorch OpenMP teams thrash on 2 cores (see EquivariantObjective).
+        // Front end on the training thread, whose LibTorch runs on one thread (TrainingLoop); the loader does WSOLA.
         var x = _frontEnd.Forward(batch.Select(b => b.View).ToList(), _excerpt);
         var y = tensor(batch.SelectMany(b => TempoClassStep.Target(b.Bpm, classes, _cfg.LabelSigma)).ToArray(), new long[] { batch.Count, classes });
         return new StepOutcome(_step.ForwardBackward(x, y), batch.Count);

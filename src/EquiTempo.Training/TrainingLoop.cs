@@ -72,6 +72,24 @@ public static class TrainingLoop
         Func<LoopState, object> toSaved, TrainingLoopOptions options, bool resume, IProgress<TrainingProgress>? progress = null,
         Action<string>? log = null, CancellationToken ct = default)
     {
+        // LibTorch on one thread, the network's kernels on all of them (see KernelThreads), and the loader
+        // (reading, WSOLA, the self-supervised front end) beside them: 55 views/s end to end on 2 cores, against
+        // 23 with LibTorch's two-thread OpenMP team, whose statically split, spinning ops slow down many-fold
+        // when another thread takes a core (README, Training throughput). Both objectives train this way.
+        int threads = get_num_threads();
+        set_num_threads(1);
+        try
+        {
+            using var kernels = EquiTempo.Model.Kernels.KernelThreads.Use(threads);
+            return RunOnOneLibTorchThread(objective, model, runDirectory, start, toSaved, options, resume, progress, log, ct);
+        }
+        finally { set_num_threads(threads); }
+    }
+
+    private static LoopOutcome RunOnOneLibTorchThread<TBatch>(ITrainingObjective<TBatch> objective, TempoModel model, string runDirectory,
+        LoopState start, Func<LoopState, object> toSaved, TrainingLoopOptions options, bool resume, IProgress<TrainingProgress>? progress,
+        Action<string>? log, CancellationToken ct)
+    {
         log ??= _ => { };
         var run = new RunFolder(runDirectory);
         var opt = optim.Adam(objective.Parameters, options.LearningRate);

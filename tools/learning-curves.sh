@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Learning curves of the tempo-class head (issue 10, table (c)): does self-supervised pre-training help?
+# The head is fine-tuned (whole network, the shipped heads' settings) from three starting points with
+# 10, 30, 100 and 300 labelled tracks, the same budget each, then evaluated on every held-out dev set:
+#   new    models/equitempo-ssl.eqtm (the paper-scale self-supervised run, tools/make-ssl-model.sh)
+#   old    the self-supervised network the shipped heads started from (commit 3104167's
+#          models/equitempo-default.eqtm: scale readout, median ratio error 4.82 %; needs the git history)
+#   fresh  a randomly initialised network (--fresh)
+# Labelled pool: the renders and the GMD train split the shipped heads learnt from (render-songs seed 11,
+# render-rhythms seed 21, GMD train), shuffled once with a fixed seed; N tracks = the pool's first N, so
+# the sets are nested (10 ⊂ 30 ⊂ 100 ⊂ 300). 20 % of them choose the best epoch (the finetune default).
+# Budget: --epochs E (default 60) × 20 steps of 16 excerpts (19,200 excerpts) for every cell: each epoch
+# draws ceil(320 / training tracks) excerpts from each training track (capped at 20 steps), so small sets
+# are seen more often, not for less time. No early stopping (--patience 0); the best validation epoch is
+# kept. (At 20 epochs the 100- and 300-track heads were still improving: too short to compare.)
+#
+# Usage: tools/learning-curves.sh [--backbone new|old|fresh] [--tracks N] [--epochs E]  (default: every cell)
+# Writes $CACHE/runs/curves-eE/<backbone>-<N>/ (run folder and eval report) and appends one row per kind
+# and cell to $CACHE/reports/learning-curves-eE.tsv. Resumable: a finished cell (its report exists) is skipped.
+# Runs alone on the machine (training runs LibTorch on one thread and the kernels on every core).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${EQUITEMPO_CACHE:-$HOME/.cache/equitempo}"
+DEV="$CACHE/devsets"
+ET="$ROOT/equitempo"
+BACKBONES="new old fresh"
+SIZES="10 30 100 300"
+EPOCHS=60
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --backbone) BACKBONES="$2"; shift 2;;
+    --tracks) SIZES="$2"; shift 2;;
+    --epochs) EPOCHS="$2"; shift 2;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0;;
+    *) echo "unknown option $1" >&2; exit 2;;
+  esac
+done
+
+# The labelled pool (built as tools/make-default-model.sh builds it) and the dev index.
+[ -f "$DEV/gmd-train/index.tsv" ] || "$ROOT/tools/build-gmd-devset.sh" --split train --out "$DEV/gmd-train"
+[ -f "$DEV/rendered-songs/index.tsv" ] || "$ET" render-songs --out "$DEV/rendered-songs" --count 300 --seconds 30 --seed 11
+[ -f "$DEV/rendered-rhythms/index.tsv" ] || "$ET" render-rhythms --out "$DEV/rendered-rhythms" --count 200 --seconds 30 --seed 21
+[ -f "$DEV/dev.tsv" ] || "$ROOT/tools/build-dev-index.sh"
+POOL="$DEV/learning-pool.tsv"
+{
+  printf 'path\tbpm\tkind\n'
+  for set in rendered-songs rendered-rhythms gmd-train; do
+    awk -F'\t' -v dir="$DEV/$set" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      { printf "%s/%s\t%s\t%s\n", dir, $col["path"], $col["bpm"], $col["kind"] }' "$DEV/$set/index.tsv"
+  done | sort | shuf --random-source=<(yes 10)
+} > "$POOL.tmp"
+mv "$POOL.tmp" "$POOL"
+
+backbone_args() {
+  case "$1" in
+    new) [ -f "$ROOT/models/equitempo-ssl.eqtm" ] || { echo "error: models/equitempo-ssl.eqtm missing" >&2; exit 1; }
+         echo --model "$ROOT/models/equitempo-ssl.eqtm";;
+    old) local f="$CACHE/backbones/old-ssl.eqtm"
+         if [ ! -f "$f" ]; then
+           mkdir -p "$(dirname "$f")"
+           git -C "$ROOT" show 3104167:models/equitempo-default.eqtm > "$f.tmp" \
+             || { echo "error: the old backbone needs the repository's history (commit 3104167)" >&2; rm -f "$f.tmp"; exit 1; }
+           mv "$f.tmp" "$f"
+         fi
+         echo --model "$f";;
+    fresh) echo --fresh;;
+    *) echo "error: unknown backbone $1 (new, old, fresh)" >&2; exit 2;;
+  esac
+}
+
+RUNS="$CACHE/runs/curves-e$EPOCHS"
+TABLE="$CACHE/reports/learning-curves-e$EPOCHS.tsv"
+mkdir -p "$(dirname "$TABLE")" "$RUNS"
+[ -f "$TABLE" ] || printf 'backbone\ttracks\tkind\ttracks_scored\tacc1\tacc2\tfinetune_seconds\tbest_epoch\n' > "$TABLE"
+for b in $BACKBONES; do
+  start=$(backbone_args "$b")
+  for n in $SIZES; do
+    out="$RUNS/$b-$n"
+    [ -f "$out/report/tracks.csv" ] && { echo "[curves] $b-$n done"; continue; }
+    train=$((n - (n + 2) / 5))   # the finetune split: round(0.2 N) held out
+    per=$(( (320 + train - 1) / train ))
+    sub="$RUNS/pool-$n.tsv"
+    head -n $((n + 1)) "$POOL" > "$sub"
+    t0=$(date +%s)
+    # shellcheck disable=SC2086
+    "$ET" finetune $start --labels "$sub" --out "$out" --epochs "$EPOCHS" --max-steps 20 --excerpts-per-track "$per" \
+      --patience 0 --lr 3e-3 --label-sigma 0.02 --excerpt-samples 352800 --min-rate 0.8 --max-rate 1.25 \
+      --label-source "learning curve: $n tracks of renders and GMD train (labels), from the $b backbone" \
+      $( [ -f "$out/state.json" ] && echo --resume )
+    secs=$(( $(date +%s) - t0 ))
+    "$ET" eval --labels "$DEV/dev.tsv" --model "$out/model.eqtm" --out "$out/report"
+    best=$("$ET" info "$out/model.eqtm" | grep -o '"finetune_epochs": *"[0-9]*"' | grep -o '[0-9][0-9]*' || true)
+    # tracks.csv: kind is column 2, acc1/acc2 columns 10/11 (empty for a track the method refused: a miss).
+    awk -F, -v b="$b" -v n="$n" -v s="$secs" -v e="$best" 'NR > 1 { k[$2]++; a1[$2] += $10; a2[$2] += $11; t++; x1 += $10; x2 += $11 }
+      END { for (kind in k) printf "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%s\t%s\n", b, n, kind, k[kind], 100 * a1[kind] / k[kind], 100 * a2[kind] / k[kind], s, e
+            printf "%s\t%s\tall\t%d\t%.1f\t%.1f\t%s\t%s\n", b, n, t, 100 * x1 / t, 100 * x2 / t, s, e }' \
+      "$out/report/tracks.csv" >> "$TABLE"
+  done
+done
+column -t -s$'\t' "$TABLE"
