@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Writes one index of every labelled development set held out from training, so that one
-# `equitempo eval --labels .../dev.tsv` gives the per-kind table (drums, midi, module):
+# `equitempo eval --labels .../dev.tsv` gives the per-kind table (drums, midi, module, production):
 #   path<TAB>bpm<TAB>kind      (absolute paths)
 # Sets: GMD validation split (tools/build-gmd-devset.sh --split validation), MIDI songs
-# (tools/build-midi-devset.sh), tracker modules (tools/build-module-devset.sh). Builds any that are missing.
+# (tools/build-midi-devset.sh), tracker modules (tools/build-module-devset.sh), LMMS and Hydrogen
+# productions (tools/build-productions-devset.sh). Builds any that are missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEV="${EQUITEMPO_CACHE:-$HOME/.cache/equitempo}/devsets"
 [ -f "$DEV/gmd/index.tsv" ] || "$ROOT/tools/build-gmd-devset.sh" --split validation
 [ -f "$DEV/midi/index.tsv" ] || "$ROOT/tools/build-midi-devset.sh"
 [ -f "$DEV/modules/index.tsv" ] || "$ROOT/tools/build-module-devset.sh"
+[ -f "$DEV/productions/index.tsv" ] || "$ROOT/tools/build-productions-devset.sh"
 OUT="$DEV/dev.tsv"
 {
   printf 'path\tbpm\tkind\n'
-  for set in gmd midi modules; do
-    # Columns are found by name: the three builders write different extra columns.
+  for set in gmd midi modules productions; do
+    # Columns are found by name: the builders write different extra columns.
     awk -F'\t' -v dir="$DEV/$set" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
       { printf "%s/%s\t%s\t%s\n", dir, $col["path"], $col["bpm"], $col["kind"] }' "$DEV/$set/index.tsv"
   done

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using EquiTempo.Audio;
 
 namespace EquiTempo.DevSets.Tool;
 
@@ -87,19 +88,35 @@ internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyL
 
     public string FullPath(string relative) => Path.Combine(options.OutDir, relative);
 
+    /// <summary>
+    /// Writes <paramref name="samples"/> as 16-bit mono WAV at <paramref name="relative"/> (through a
+    /// temporary name), scaled down just enough to fit when they overshoot full scale (libopenmpt's mono
+    /// mix of loud modules, rafkill's for one, does), where the WAV writer would clip.
+    /// </summary>
+    public void WriteMonoAudio(string relative, float[] samples, int sampleRate)
+    {
+        string wav = FullPath(relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(wav)!);
+        float peak = samples.Length == 0 ? 0 : samples.Max(Math.Abs);
+        float gain = peak > 1 ? 1 / peak : 1;
+        WavWriter.WriteMono16(wav + ".tmp", gain == 1 ? samples : samples.Select(v => v * gain).ToArray(), sampleRate);
+        File.Move(wav + ".tmp", wav, overwrite: true);
+    }
+
     public void Skip(SourceFile file, string part, string status, string detail, double bpm = double.NaN, double share = double.NaN, double seconds = double.NaN)
     {
         _counts[file.Package].Count(status);
         _labelRows.Add([file.Package, file.Name + part, status, Number(bpm), Number(share), Number(seconds), detail]);
     }
 
-    public void Keep(SourceFile file, string part, string audioPath, double bpm, double share, double audioSeconds, IReadOnlyList<string> extra)
+    /// <summary>Lists a kept file in both tables; <paramref name="note"/>, when given, follows the audio path in the labels' detail.</summary>
+    public void Keep(SourceFile file, string part, string audioPath, double bpm, double share, double audioSeconds, IReadOnlyList<string> extra, string? note = null)
     {
         if (extra.Count != extraColumns.Count) throw new ArgumentException($"expected {extraColumns.Count} extra values, got {extra.Count}", nameof(extra));
         var counts = _counts[file.Package];
         counts.Count("kept");
         counts.AudioSeconds += audioSeconds;
-        _labelRows.Add([file.Package, file.Name + part, "kept", Number(bpm), Number(share), Number(audioSeconds), audioPath]);
+        _labelRows.Add([file.Package, file.Name + part, "kept", Number(bpm), Number(share), Number(audioSeconds), note is null ? audioPath : $"{audioPath}; {note}"]);
         _indexRows.Add([audioPath, Number(bpm), kind, file.Package, file.Name + part, Number(audioSeconds), Number(share), .. extra]);
     }
 
@@ -121,7 +138,8 @@ internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyL
 
     /// <summary>
     /// Deletes renders of this run's packages that the index no longer lists (a file that changed,
-    /// or a stricter setting), so the audio folder and the index always agree.
+    /// or a stricter setting), and the <c>.beats</c> files beside them, so the audio folder and the
+    /// index always agree.
     /// </summary>
     private void RemoveStaleAudio()
     {
@@ -130,8 +148,11 @@ internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyL
         {
             string folder = FullPath($"audio/{package}");
             if (!Directory.Exists(folder)) continue;
-            foreach (var wav in Directory.EnumerateFiles(folder, "*.wav").Where(w => !listed.Contains(Path.GetFullPath(w))).ToList())
-                File.Delete(wav);
+            foreach (var stale in Directory.EnumerateFiles(folder)
+                         .Where(f => Path.GetExtension(f) is ".wav" or ".beats")
+                         .Where(f => !listed.Contains(Path.ChangeExtension(Path.GetFullPath(f), ".wav")))
+                         .ToList())
+                File.Delete(stale);
         }
     }
 

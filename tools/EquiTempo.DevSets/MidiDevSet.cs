@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using NAudio.Wave;
 
 namespace EquiTempo.DevSets.Tool;
@@ -57,30 +55,12 @@ internal static class MidiDevSet
     {
         Directory.CreateDirectory(Path.GetDirectoryName(wav)!);
         string temporary = wav + ".tmp.wav";
-        var info = new ProcessStartInfo("fluidsynth")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { "-ni", "-g", "0.8", "-r", "44100", "-F", temporary, soundFont, midi }) info.ArgumentList.Add(a);
-        Process process;
-        try
-        {
-            process = Process.Start(info) ?? throw new InvalidOperationException("fluidsynth did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new FileNotFoundException($"fluidsynth cannot be run ({e.Message}); Debian: apt-get install fluidsynth", e);
-        }
-        using var _ = process;
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0 || !File.Exists(temporary) || new FileInfo(temporary).Length <= 44)
+        var run = ExternalTool.Run("fluidsynth", ["-ni", "-g", "0.8", "-r", "44100", "-F", temporary, soundFont, midi],
+            TimeSpan.FromMinutes(30), "fluidsynth");
+        if (run.ExitCode != 0 || !File.Exists(temporary) || new FileInfo(temporary).Length <= 44)
         {
             File.Delete(temporary);
-            throw new InvalidOperationException($"{midi}: fluidsynth failed (exit {process.ExitCode.ToString(CultureInfo.InvariantCulture)}): {stderr.Result.Trim()}");
+            throw new InvalidOperationException($"{midi}: fluidsynth failed ({run})");
         }
         File.Move(temporary, wav, overwrite: true);
     }

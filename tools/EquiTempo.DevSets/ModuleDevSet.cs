@@ -1,5 +1,3 @@
-using EquiTempo.Audio;
-
 namespace EquiTempo.DevSets.Tool;
 
 /// <summary>
@@ -46,26 +44,12 @@ internal static class ModuleDevSet
             return;
         }
         string audio = build.AudioPath(file, player.SubsongCount > 1 ? $".s{subsong + 1}" : "");
-        string wav = build.FullPath(audio);
-        Directory.CreateDirectory(Path.GetDirectoryName(wav)!);
-        WavWriter.WriteMono16(wav + ".tmp", WithinFullScale(samples), SampleRate);
-        File.Move(wav + ".tmp", wav, overwrite: true);
+        build.WriteMonoAudio(audio, [.. samples], SampleRate);
         build.Keep(file, part, audio, label.Bpm, label.Share, label.Seconds,
         [
             label.RowsPerBeat.ToString(), label.RowsPerBeatFromFile ? "file" : "assumed",
             DevSetBuild.Number(label.RowsPerMinute), DevSetBuild.Number(label.LibOpenMptBpm), player.Format, "acc2",
         ]);
-    }
-
-    /// <summary>
-    /// The render scaled down just enough to fit in 16 bits when it overshoots: libopenmpt's mono mix of
-    /// loud modules (rafkill's, for one) exceeds full scale, and the WAV writer would clip it.
-    /// </summary>
-    private static float[] WithinFullScale(List<float> samples)
-    {
-        float peak = samples.Count == 0 ? 0 : samples.Max(Math.Abs);
-        float gain = peak > 1 ? 1 / peak : 1;
-        return samples.Select(v => v * gain).ToArray();
     }
 
     private static string Describe(ModulePlayback playback) =>

@@ -2,15 +2,17 @@ using System.Globalization;
 using EquiTempo.DevSets.Tool;
 
 const string Usage = """
-    equitempo-devsets midi|modules --out DIR [--min-seconds 30] [--min-share 0.95] [--max-seconds 240]
-                                   [--soundfont SF2] PACKAGE=FOLDER...
+    equitempo-devsets midi|modules|productions --out DIR [--min-seconds 30] [--min-share 0.95] [--max-seconds 240]
+                                               [--soundfont SF2] PACKAGE=FOLDER...
 
-    Labels the MIDI files (midi) or tracker modules (modules) found below each FOLDER (an extracted
-    Debian package named PACKAGE), renders the steady ones to DIR/audio/PACKAGE/*.wav and writes
-    DIR/index.tsv (kept files) and DIR/labels.tsv (every file found, with its label or why it was left out).
-      --min-seconds   shortest song kept (MIDI: first note to end of last note; modules: played length)
-      --min-share     share of the song that must be within 2 % of the dominant tempo (row rate)
-      --max-seconds   modules: where a render stops (modules that loop back forever)
+    Labels the MIDI files (midi), tracker modules (modules) or LMMS and Hydrogen projects (productions)
+    found below each FOLDER (an extracted Debian package, or for productions a folder of projects, named
+    PACKAGE), renders the steady ones to DIR/audio/PACKAGE/*.wav and writes DIR/index.tsv (kept files)
+    and DIR/labels.tsv (every file found, with its label or why it was left out).
+      --min-seconds   shortest song kept (MIDI: first note to end of last note; modules, productions: rendered length)
+      --min-share     share of the song that must be within 2 % of the dominant tempo (row rate); productions
+                      have one tempo or are left out
+      --max-seconds   modules, productions: where a render stops (modules that loop back forever)
       --soundfont     midi: the General MIDI soundfont for fluidsynth
     """;
 
@@ -27,7 +29,8 @@ try
     {
         "midi" => MidiDevSet.Build(options, Console.Out),
         "modules" => ModuleDevSet.Build(options, Console.Out),
-        _ => throw new ArgumentException($"unknown command '{args[0]}' (midi or modules)"),
+        "productions" => ProductionDevSet.Build(options, Console.Out),
+        _ => throw new ArgumentException($"unknown command '{args[0]}' (midi, modules or productions)"),
     };
 }
 catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or DllNotFoundException)

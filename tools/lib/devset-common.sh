@@ -1,4 +1,4 @@
-# Shared by build-midi-devset.sh and build-module-devset.sh; source it, do not run it.
+# Shared by build-midi-devset.sh, build-module-devset.sh and build-productions-devset.sh; source it, do not run it.
 # Defines: log, die, parse_devset_options, install_debian_packages, fetch_package, build_devset.
 
 CACHE_ROOT="${EQUITEMPO_CACHE:-${HOME:?HOME is not set}/.cache/equitempo}"
@@ -12,7 +12,7 @@ MIN_SECONDS=30
 MIN_SHARE=0.95
 
 # parse_devset_options ARGS...: sets OUT, PACKAGES, MIN_SECONDS, MIN_SHARE, and MAX_SECONDS when the
-# calling script gave it a default (only the module builder has one). -h prints the script's header.
+# calling script gave it a default (the module and production builders have one). -h prints the script's header.
 parse_devset_options() {
   while [ $# -gt 0 ]; do
     [ "$1" = -h ] || [ "$1" = --help ] || [ $# -ge 2 ] || die "$1 needs a value (see --help)"
@@ -21,7 +21,7 @@ parse_devset_options() {
       --packages) PACKAGES="$2"; shift 2 ;;
       --min-seconds) MIN_SECONDS="$2"; shift 2 ;;
       --min-share) MIN_SHARE="$2"; shift 2 ;;
-      --max-seconds) [ -n "${MAX_SECONDS:-}" ] || die "--max-seconds applies to modules only"; MAX_SECONDS="$2"; shift 2 ;;
+      --max-seconds) [ -n "${MAX_SECONDS:-}" ] || die "--max-seconds applies to modules and productions only"; MAX_SECONDS="$2"; shift 2 ;;
       -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
       *) die "unknown option $1 (see --help)" ;;
     esac
@@ -91,16 +91,21 @@ run_devset_tool() {
 
 # build_devset KIND TOOL_ARGS...: fetches each of $PACKAGES and runs the tool's KIND command on the
 # ones fetched, writing the set to $OUT. Packages that cannot be fetched are reported and left out (exit status 1 at
-# the end); the others still make the set.
+# the end); the others still make the set. A caller whose sources are installed folders sets the array
+# DEVSET_FOLDERS (NAME=FOLDER ...) instead, and nothing is fetched.
 build_devset() {
   local kind="$1"; shift
   mkdir -p "$OUT"
   exec 9>"$OUT/.lock"
   flock -n 9 || die "another build is already writing $OUT"
   local started=$SECONDS pairs=() failed=0 pkg dir
-  for pkg in $PACKAGES; do
-    if dir=$(fetch_package "$pkg"); then pairs+=("$pkg=$dir"); else failed=1; fi
-  done
+  if [ -n "${DEVSET_FOLDERS+set}" ]; then
+    pairs=("${DEVSET_FOLDERS[@]}")
+  else
+    for pkg in $PACKAGES; do
+      if dir=$(fetch_package "$pkg"); then pairs+=("$pkg=$dir"); else failed=1; fi
+    done
+  fi
   [ "${#pairs[@]}" -gt 0 ] || die "no package could be fetched"
   run_devset_tool "$kind" --out "$OUT" --min-seconds "$MIN_SECONDS" --min-share "$MIN_SHARE" "$@" "${pairs[@]}"
   log "done in $((SECONDS - started)) s"

@@ -20,7 +20,7 @@ public sealed record MidiTempoLabel(double Bpm, double QuarterBpm, double Share,
         var tempos = Segments(map, start, end, map.TempoChanges.Select(c => (c.Tick, c.QuarterBpm)).ToList());
         var dominant = DominantTempo.Find(tempos.Select(t => new TempoSpan(t.Value, t.Seconds)));
         var meter = DominantMeter(map, start, end);
-        double beatsPerQuarter = meter is { Denominator: 8, Numerator: 6 or 9 or 12 } ? 2.0 / 3.0 : 1.0;
+        double beatsPerQuarter = meter is { } m ? FeltBeat.PerQuarter(m.Numerator, m.Denominator) : 1.0;
         return new MidiTempoLabel(dominant.Rate * beatsPerQuarter, dominant.Rate, dominant.Share, meter, end - start);
     }
 
