@@ -1,3 +1,4 @@
+using EquiTempo.Model;
 using static TorchSharp.torch;
 
 namespace EquiTempo.Training;
@@ -13,9 +14,11 @@ public static class EquivariantRatioLoss
     public static Tensor Compute(Tensor zi, Tensor zj, Tensor alphaI, Tensor alphaJ, bool sumInsteadOfMean = false)
     {
         using var scope = NewDisposeScope();
+        // `+` and 0.5 as held Scalars (each would otherwise be a Scalar nothing keeps alive: see HeldScalars);
+        // tensor − tensor takes no Scalar in TorchSharp.
         var a = (zi / zj - alphaI / alphaJ).abs();
         var b = (zj / zi - alphaJ / alphaI).abs();
-        var per = 0.5 * (a + b);
+        var per = a.add(b, HeldScalars.One).mul(HeldScalars.Of(0.5));
         return (sumInsteadOfMean ? per.sum() : per.mean()).MoveToOuterDisposeScope();
     }
 

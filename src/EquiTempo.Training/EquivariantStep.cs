@@ -35,7 +35,7 @@ public sealed class EquivariantStep
         long n = xi.shape[0];
         return MicroBatchedBackward(_model, new[] { xi, xj }, MicroBatchPairs, (views, s, len) =>
             EquivariantRatioLoss.Compute(_model.ScalarFromEmbedding(_model.EmbedNormalized(views[0])), _model.ScalarFromEmbedding(_model.EmbedNormalized(views[1])),
-                ai.narrow(0, s, len), aj.narrow(0, s, len), sumInsteadOfMean: true) / n);
+                ai.narrow(0, s, len), aj.narrow(0, s, len), sumInsteadOfMean: true).div(HeldScalars.Of(n)));
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ public sealed class TempoClassStep
     }
 
     private static Tensor CrossEntropySum(Tensor logits, Tensor targets) =>
-        -(targets * nn.functional.log_softmax(logits, 1)).sum();
+        (targets * nn.functional.log_softmax(logits, 1)).sum().neg();
 
     /// <summary>Forward + backward on log-mel inputs (B, 1, bands, frames) with target distributions (B, classes)
     /// (see <see cref="Target"/>); returns the mean cross-entropy.</summary>
@@ -53,12 +53,12 @@ public sealed class TempoClassStep
         {
             Tensor emb;
             using (no_grad()) emb = _model.Embed(x);
-            var loss = CrossEntropySum(_model.ClassLogitsFromEmbedding(emb), targets) / n;
+            var loss = CrossEntropySum(_model.ClassLogitsFromEmbedding(emb), targets).div(HeldScalars.Of(n));   // see HeldScalars
             loss.backward();
             return loss.item<float>();
         }
         return EquivariantStep.MicroBatchedBackward(_model, new[] { x }, MicroBatch, (views, s, len) =>
-            CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbedNormalized(views[0])), targets.narrow(0, s, len)) / n);
+            CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbedNormalized(views[0])), targets.narrow(0, s, len)).div(HeldScalars.Of(n)));
     }
 
     /// <summary>Class probabilities (B, classes) without gradients; the model should be in eval mode.</summary>

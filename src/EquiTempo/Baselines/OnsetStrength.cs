@@ -1,4 +1,6 @@
 using EquiTempo.Features;
+using EquiTempo.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EquiTempo.Baselines;
@@ -114,17 +116,18 @@ public sealed class OnsetStrength : IDisposable
                     normalized: false, onesided: true, return_complex: true);           // (freqs, frames)
                 var magnitude = spec.abs();
                 var power = magnitude * magnitude;   // not square(): see AutocorrelationTempogram.Analyse
-                var db = matmul(_owner._melBasis, power).clamp_min_(_cfg.AminPower).log10_().mul_(10.0);   // (bands, frames)
+                var db = matmul(_owner._melBasis, power).clamp_min_(HeldScalars.Of(_cfg.AminPower)).log10_().mul_(HeldScalars.Of(10.0));   // (bands, frames); HeldScalars: not numbers
                 _loudestDb = Math.Max(_loudestDb, db.max().item<float>());
                 var all = _previousFrames == 0 ? db : cat(new[] { tensor(_previousDb, new long[] { bands, _previousFrames }), db }, 1);
-                var floored = all.clamp_min((float)(_loudestDb - _cfg.TopDb));
+                using var floor = ((double)(float)(_loudestDb - _cfg.TopDb)).ToScalar();
+                var floored = all.clamp_min(floor);
                 var reference = floored;
                 if (_cfg.MaxSize > 1)
                     reference = nn.functional.max_pool1d(floored.t().unsqueeze(1), _cfg.MaxSize, stride: 1, padding: _cfg.MaxSize / 2).squeeze(1).t();
                 long columns = all.shape[1];
                 if (columns > lag)
                 {
-                    var flux = (floored[.., lag..] - reference[.., ..(int)(columns - lag)]).clamp_min_(0).mean(new long[] { 0 });
+                    var flux = (floored[.., lag..] - reference[.., ..(int)(columns - lag)]).clamp_min_(HeldScalars.Zero).mean(new long[] { 0 });
                     foreach (var v in flux.data<float>()) _envelope.Add(v < _cfg.GateDb ? 0f : v);
                 }
                 _previousFrames = (int)Math.Min(lag, columns);

@@ -106,13 +106,8 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     }
     private bool fusedStages = true;
 
-    internal static Tensor Elu(Tensor x) => x.elu(EluOne, EluOne, EluOne);
-
-    /// <summary>ELU's α, scale and input scale, held for the life of the process. Why not the double overload:
-    /// it converts 1.0 to a new native Scalar on every call, which nothing keeps alive during the native
-    /// call; under parallel evaluation with frequent garbage collections, `eval` failed twice in ~10 minutes
-    /// with "Expected false to be true ... from toFloat at c10/core/Scalar.h" inside this ELU.</summary>
-    private static readonly Scalar EluOne = 1.0;
+    /// <summary>ELU with α, scale and input scale 1 as held Scalars, not the double overload (see <see cref="HeldScalars"/>).</summary>
+    internal static Tensor Elu(Tensor x) => x.elu(HeldScalars.One, HeldScalars.One, HeldScalars.One);
 
     /// <summary>Bands left after conv(3)→pool(3)→conv(3)→pool(3): the height of the last conv kernel (8 for 81).</summary>
     public static int FoldedBands(int melBands) => ((melBands - 2) / 3 - 2) / 3;
@@ -244,6 +239,6 @@ public sealed class ResidualBlock : nn.Module<Tensor, Tensor>
                 dilation, mask).MoveToOuterDisposeScope();
         }
         var y = conv1x1.forward(spatial_dropout.forward(TempoTcn.Elu(conv.forward(x))));
-        return (conv1x1_res.forward(x) + y).MoveToOuterDisposeScope();
+        return conv1x1_res.forward(x).add(y, HeldScalars.One).MoveToOuterDisposeScope();   // HeldScalars: not `+`
     }
 }

@@ -90,7 +90,7 @@ internal static unsafe class ResidualBlockKernel
         using var wT = w.permute(1, 2, 0).contiguous();                  // [ci][k][co]
         using var w2T = w2.squeeze(-1).t().contiguous();                  // [c][co]
         using var wrT = wr.squeeze(-1).t().contiguous();                  // [ci][co]
-        using var bSum = (b2 + br).contiguous();
+        using var bSum = b2.add(br, HeldScalars.One);   // not `b2 + br`: see HeldScalars
         fixed (float* mp = mask)
         {
             switch (width)
