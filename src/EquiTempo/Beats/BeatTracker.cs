@@ -43,8 +43,23 @@ public sealed class BeatTracker : IDisposable
     public BeatTrack Track(string path, CancellationToken ct = default)
     {
         var (activation, duration) = Activate(AudioDecoder.ReadBlocks(path, BlockSeconds, _activation.SampleRate, ct), path, ct);
-        return Track(path, activation, duration, () => _tempo!.Estimate(path, ct: ct), ct);
+        return Track(path, activation, duration, TempoOf(() => _tempo!.Estimate(path, ct: ct)), ct);
     }
+
+    /// <summary>The beats of an audio file at a tempo already known (say, estimated by the caller), so that no tempo
+    /// method runs again.</summary>
+    public BeatTrack Track(string path, double bpm, CancellationToken ct = default)
+    {
+        if (!(bpm > 0) || !double.IsFinite(bpm)) throw new ArgumentOutOfRangeException(nameof(bpm), bpm, "tempo must be a positive number");
+        var (activation, duration) = Activate(AudioDecoder.ReadBlocks(path, BlockSeconds, _activation.SampleRate, ct), path, ct);
+        return Track(path, activation, duration, (() => bpm, GivenTempoSource), ct);
+    }
+
+    /// <summary>What <see cref="BeatTrack.TempoSource"/> says of a tempo the caller gave.</summary>
+    public const string GivenTempoSource = "given";
+
+    private (Func<double> Bpm, string Source)? TempoOf(Func<TempoEstimate> estimate) =>
+        _tempo is null ? null : (() => estimate().Bpm, _tempo.Name);
 
     /// <summary>The beats of audio read once from <paramref name="audio"/> (standard input, a pipe); it is decoded into
     /// memory, because the activation and the tempo method both need it.</summary>
@@ -61,7 +76,7 @@ public sealed class BeatTracker : IDisposable
         if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? UnnamedAudio);
         var samples = audio.SampleRate == _activation.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, _activation.SampleRate);
         var (activation, _) = Activate(new[] { samples }, name ?? UnnamedAudio, ct);
-        return Track(name, activation, audio.DurationSeconds, () => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct), ct);
+        return Track(name, activation, audio.DurationSeconds, TempoOf(() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct)), ct);
     }
 
     private (BeatActivation Activation, double Seconds) Activate(IEnumerable<float[]> blocks, string name, CancellationToken ct)
@@ -72,13 +87,14 @@ public sealed class BeatTracker : IDisposable
         return (activation, (double)samples / _activation.SampleRate);
     }
 
-    private BeatTrack Track(string? name, BeatActivation activation, double duration, Func<TempoEstimate> estimateTempo, CancellationToken ct)
+    /// <param name="tempo">Where the tempo comes from; null: the tempogram of the activation.</param>
+    private BeatTrack Track(string? name, BeatActivation activation, double duration, (Func<double> Bpm, string Source)? tempo, CancellationToken ct)
     {
-        string source = _tempo?.Name ?? TempogramSource;
+        string source = tempo?.Source ?? TempogramSource;
         BeatTrack None(string reason) => new(name, Array.Empty<double>(), 0, source, _activation.Name, duration, reason);
         if (!activation.Values.Any(v => v > 0)) return None("no onsets (silent or steady): no beats");
         double bpm;
-        if (_tempo is null)
+        if (tempo is not { } given)
         {
             var tempogram = new AutocorrelationTempogram(Config.Tempogram, activation.FramesPerSecond);
             var summary = tempogram.Analyse(activation.Values, ct: ct);
@@ -88,7 +104,7 @@ public sealed class BeatTracker : IDisposable
         }
         else
         {
-            try { bpm = estimateTempo().Bpm; }
+            try { bpm = given.Bpm(); }
             catch (NoTempoException e) { return None(e.Problem); }
         }
         ct.ThrowIfCancellationRequested();
