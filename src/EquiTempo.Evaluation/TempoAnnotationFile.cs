@@ -112,6 +112,17 @@ public static class TempoAnnotationFile
         return BeatTimes(path, DataLines(path)).ToArray();
     }
 
+    /// <summary>The beat times of a beat-time file (<c>.beats</c>, or <c>.txt</c> of more than one line); null for a
+    /// tempo file.</summary>
+    public static double[]? ReadBeatTimesIfAny(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".beats") return ReadBeatTimeList(path);
+        if (ext != ".txt") return null;
+        var lines = DataLines(path);
+        return lines.Count > 1 ? BeatTimes(path, lines).ToArray() : null;
+    }
+
     private static TempoAnnotation BeatTimeTempo(string path, List<DataLine> lines)
     {
         var times = BeatTimes(path, lines);
