@@ -50,9 +50,22 @@ public sealed class BeatTracker : IDisposable
     /// method runs again.</summary>
     public BeatTrack Track(string path, double bpm, CancellationToken ct = default)
     {
-        if (!(bpm > 0) || !double.IsFinite(bpm)) throw new ArgumentOutOfRangeException(nameof(bpm), bpm, "tempo must be a positive number");
+        CheckBpm(bpm);
         var (activation, duration) = Activate(AudioDecoder.ReadBlocks(path, BlockSeconds, _activation.SampleRate, ct), path, ct);
         return Track(path, activation, duration, (() => bpm, GivenTempoSource), ct);
+    }
+
+    /// <summary>The beats of decoded audio at a tempo already known.</summary>
+    public BeatTrack Track(AudioBuffer audio, double bpm, string? name = null, CancellationToken ct = default)
+    {
+        CheckBpm(bpm);
+        var (activation, duration) = Activate(audio, name, ct);
+        return Track(name, activation, duration, (() => bpm, GivenTempoSource), ct);
+    }
+
+    private static void CheckBpm(double bpm)
+    {
+        if (!(bpm > 0) || !double.IsFinite(bpm)) throw new ArgumentOutOfRangeException(nameof(bpm), bpm, "tempo must be a positive number");
     }
 
     /// <summary>What <see cref="BeatTrack.TempoSource"/> says of a tempo the caller gave.</summary>
@@ -72,11 +85,16 @@ public sealed class BeatTracker : IDisposable
     /// <summary>The beats of decoded audio at any rate.</summary>
     public BeatTrack Track(AudioBuffer audio, string? name = null, CancellationToken ct = default)
     {
+        var (activation, duration) = Activate(audio, name, ct);
+        return Track(name, activation, duration, TempoOf(() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct)), ct);
+    }
+
+    private (BeatActivation Activation, double Seconds) Activate(AudioBuffer audio, string? name, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(audio);
         if (audio.Samples.Length == 0) throw AudioFormatException.Empty(name ?? UnnamedAudio);
         var samples = audio.SampleRate == _activation.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, _activation.SampleRate);
-        var (activation, _) = Activate(new[] { samples }, name ?? UnnamedAudio, ct);
-        return Track(name, activation, audio.DurationSeconds, TempoOf(() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct)), ct);
+        return (Activate(new[] { samples }, name ?? UnnamedAudio, ct).Activation, audio.DurationSeconds);
     }
 
     private (BeatActivation Activation, double Seconds) Activate(IEnumerable<float[]> blocks, string name, CancellationToken ct)
