@@ -1,8 +1,9 @@
 namespace EquiTempo.Beats;
 
 /// <summary>
-/// Beats made audible for checking by ear: a click at each beat time, a 1 kHz sine burst decaying
-/// exponentially (10 ms time constant, 60 ms long, as librosa's <c>clicks</c>), mixed into the audio. The audio is
+/// Beats made audible for checking by ear: a click at each beat time, a 1 kHz sine burst (librosa's click frequency)
+/// decaying exponentially (10 ms time constant, 60 ms long: shorter than librosa's 100 ms, so that clicks at 300 BPM
+/// stay apart), mixed into the audio. The audio is
 /// lowered by 6 dB and the clicks peak at −6 dBFS, so the mix stays within [−1, 1].
 /// </summary>
 public static class BeatSonifier
