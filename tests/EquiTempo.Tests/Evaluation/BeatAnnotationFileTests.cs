@@ -34,4 +34,23 @@ public class BeatAnnotationFileTests : IDisposable
         Assert.StartsWith($"{path}:2", Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.ReadBeatTimeList(path)).Message);
         Assert.Throws<EquiTempoException>(() => TempoAnnotationFile.ReadBeatTimeList(Path.Combine(_dir, "missing.beats")));
     }
+
+    [Fact]
+    public void BeatTimesIfAny_AreReadFromBeatFiles_AndNotFromTempoFiles()
+    {
+        Assert.Equal(new[] { 1.0, 1.5 }, TempoAnnotationFile.ReadBeatTimesIfAny(Write("a.txt", "1.0\n1.5\n")));
+        Assert.Null(TempoAnnotationFile.ReadBeatTimesIfAny(Write("b.txt", "120\n")));
+        Assert.Null(TempoAnnotationFile.ReadBeatTimesIfAny(Write("c.bpm", "120\n")));
+        Assert.Equal(new[] { 0.5, 1.0 }, TempoAnnotationFile.ReadBeatTimesIfAny(Write("d.beats", "0.5 1\n1.0 2\n")));
+    }
+
+    [Fact]
+    public void ADatasetOfBeatFiles_CarriesTheBeatTimes()
+    {
+        File.WriteAllText(Path.Combine(_dir, "song.wav"), "");
+        Write("song.beats", "0.5\t1\n1.0\t2\n1.5\t3\n");
+        var track = Assert.Single(LabelledDataset.Load(_dir, _dir).Tracks);
+        Assert.Equal(new[] { 0.5, 1.0, 1.5 }, track.BeatTimes);
+        Assert.Equal(120, track.Bpm, 6);
+    }
 }
