@@ -104,7 +104,7 @@ public sealed class LabelledDataset
             var tempo = TempoAnnotationFile.Read(annotation);
             if (tempo is null) { noTempo.Add(annotation); continue; }
             tracks.Add(new LabelledTrack(Path.GetFullPath(audioFile), tempo.Bpm, KindOf(audioFile, audioDirectory))
-                { Bpm2 = tempo.Bpm2, Salience = tempo.Salience });
+                { Bpm2 = tempo.Bpm2, Salience = tempo.Salience, BeatTimes = TempoAnnotationFile.ReadBeatTimesIfAny(annotation) });
         }
         if (noTempo.Count > 0) notes.Add($"{noTempo.Count} annotation file(s) mark the track as having no tempo (0 BPM or no tempo value) and were left out, e.g. {Examples(noTempo)}");
         return new LabelledDataset(tracks, notes);

@@ -14,6 +14,9 @@ public sealed record LabelledTrack(string Path, double Bpm, string Kind)
     /// <summary>Salience of <see cref="Bpm"/> against <see cref="Bpm2"/>, in [0, 1]; null when there is no second tempo.</summary>
     public double? Salience { get; init; }
 
+    /// <summary>Reference beat times (seconds, increasing) when the annotation is a beat-time file; null otherwise.</summary>
+    public IReadOnlyList<double>? BeatTimes { get; init; }
+
     /// <summary>True when the track carries two reference tempi with a salience, so a P-score can be computed.</summary>
     public bool HasTwoReferences => Bpm2 is not null && Salience is not null;
 }

@@ -101,7 +101,36 @@ public static class TempoAnnotationFile
         return MostSalientFirst(values[0], values[1], salience1);
     }
 
+    /// <summary>
+    /// The beat times (seconds, increasing) of a beat-time file: one beat a line, its time first; other columns
+    /// (a beat number or bar position, as in the Ballroom, Hainsworth and GTZAN beat annotations) are ignored. Cells
+    /// are separated by tabs, spaces or commas; blank lines and lines starting with # are skipped.
+    /// </summary>
+    public static double[] ReadBeatTimeList(string path)
+    {
+        if (!File.Exists(path)) throw new EquiTempoException(ErrorReason.InvalidData, path, "annotation file not found");
+        return BeatTimes(path, DataLines(path)).ToArray();
+    }
+
+    /// <summary>The beat times of a beat-time file (<c>.beats</c>, or <c>.txt</c> of more than one line); null for a
+    /// tempo file.</summary>
+    public static double[]? ReadBeatTimesIfAny(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".beats") return ReadBeatTimeList(path);
+        if (ext != ".txt") return null;
+        var lines = DataLines(path);
+        return lines.Count > 1 ? BeatTimes(path, lines).ToArray() : null;
+    }
+
     private static TempoAnnotation BeatTimeTempo(string path, List<DataLine> lines)
+    {
+        var times = BeatTimes(path, lines);
+        if (times.Count < 2) throw new EquiTempoException(ErrorReason.InvalidData, path, "one beat time; a tempo needs at least two");
+        return new TempoAnnotation(TempoFromBeatTimes(times));
+    }
+
+    private static List<double> BeatTimes(string path, List<DataLine> lines)
     {
         var times = new List<double>(lines.Count);
         foreach (var (number, cells) in lines)
@@ -113,8 +142,7 @@ public static class TempoAnnotationFile
                 throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat time {cells[0]} is not after the previous one ({times[^1].ToString(CultureInfo.InvariantCulture)})");
             times.Add(t);
         }
-        if (times.Count < 2) throw new EquiTempoException(ErrorReason.InvalidData, path, "one beat time; a tempo needs at least two");
-        return new TempoAnnotation(TempoFromBeatTimes(times));
+        return times;
     }
 
     private static TempoAnnotation? ReadJams(string path)

@@ -1,3 +1,4 @@
+using EquiTempo.Beats;
 using EquiTempo.Inference;
 
 namespace EquiTempo.Evaluation;
@@ -14,6 +15,10 @@ public sealed record EvaluationOptions
     /// <summary>Tracks estimated at once. Two keep both cores busy: decoding and the front end of one track
     /// overlap the network call of the other, which the model method serialises anyway.</summary>
     public int Parallelism { get; init; } = 2;
+
+    /// <summary>Track beats on tracks whose annotation holds beat times, at the tempo the method estimated, and score
+    /// them (<see cref="BeatMetrics"/>).</summary>
+    public bool ScoreBeats { get; init; } = true;
 }
 
 /// <summary>What happened to one track: the method's estimate and its scores, or why it failed.</summary>
@@ -33,6 +38,10 @@ public sealed record TrackOutcome(LabelledTrack Track)
     /// <summary>Why the method could not estimate this track, starting with its path; null when it did.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Beat scores (mir_eval defaults); null unless the track has reference beat times (a failed one then
+    /// scores 0 throughout).</summary>
+    public BeatScores? Beats { get; init; }
+
     public bool Failed => Error is not null;
 }
 
@@ -47,7 +56,12 @@ public sealed record TrackOutcome(LabelledTrack Track)
 /// <param name="Acc2">Like <paramref name="Acc1"/>, also accepting ×2, ×3, ×½ and ×⅓ of the reference.</param>
 /// <param name="MeanPScore">Mean P-score over the <paramref name="PScoreTracks"/> tracks that have two reference tempi; null when none has.</param>
 /// <param name="PScoreTracks">How many tracks have two reference tempi.</param>
-public sealed record KindSummary(string Kind, int Tracks, int Failed, double Acc1, double Acc2, double? MeanPScore, int PScoreTracks);
+public sealed record KindSummary(string Kind, int Tracks, int Failed, double Acc1, double Acc2, double? MeanPScore, int PScoreTracks)
+{
+    /// <summary>Mean beat scores over the <see cref="BeatTracks"/> tracks with reference beat times; null when none has.</summary>
+    public BeatScores? MeanBeats { get; init; }
+    public int BeatTracks { get; init; }
+}
 
 /// <summary>Reported after each track: how many are done, and the latest outcome.</summary>
 public sealed record EvaluationProgress(int Done, int Total, int Failed, TrackOutcome Latest);
@@ -85,9 +99,11 @@ public static class TempoEvaluation
         var outcomes = new TrackOutcome[tracks.Count];
         int done = 0, failed = 0;
         var gate = new object();
+        using var beats = opt.ScoreBeats && tracks.Any(t => t.BeatTimes is not null) ? new BeatTracker() : null;
         Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = opt.Parallelism, CancellationToken = ct }, i =>
         {
             var outcome = Score(method, tracks[i], opt, ct);
+            if (beats is not null && tracks[i].BeatTimes is { } reference) outcome = WithBeats(outcome, beats, reference, ct);
             outcomes[i] = outcome;
             lock (gate)
             {
@@ -111,10 +127,26 @@ public static class TempoEvaluation
     {
         int n = group.Count;
         var pScores = group.Where(o => o.PScore is not null).Select(o => o.PScore!.Value).ToList();
+        var beats = group.Where(o => o.Beats is not null).Select(o => o.Beats!).ToList();
         return new KindSummary(kind, n, group.Count(o => o.Failed),
             n == 0 ? 0 : group.Count(o => o.Acc1) / (double)n,
             n == 0 ? 0 : group.Count(o => o.Acc2) / (double)n,
-            pScores.Count == 0 ? null : pScores.Average(), pScores.Count);
+            pScores.Count == 0 ? null : pScores.Average(), pScores.Count)
+        {
+            MeanBeats = beats.Count == 0 ? null : new BeatScores(beats.Average(b => b.FMeasure), beats.Average(b => b.CmlC),
+                beats.Average(b => b.CmlT), beats.Average(b => b.AmlC), beats.Average(b => b.AmlT)),
+            BeatTracks = beats.Count,
+        };
+    }
+
+    /// <summary>The outcome with its beats scored: tracked at the estimated tempo, so a wrong tempo costs beats too. A
+    /// failed track (or one whose audio now fails) scores 0.</summary>
+    private static TrackOutcome WithBeats(TrackOutcome outcome, BeatTracker tracker, IReadOnlyList<double> reference, CancellationToken ct)
+    {
+        var zero = new BeatScores(0, 0, 0, 0, 0);
+        if (outcome.Bpm is not double bpm) return outcome with { Beats = zero };
+        try { return outcome with { Beats = BeatMetrics.Evaluate(reference, tracker.Track(outcome.Track.Path, bpm, ct).Times) }; }
+        catch (EquiTempoException) { return outcome with { Beats = zero }; }
     }
 
     private static TrackOutcome Score(ITempoMethod method, LabelledTrack track, EvaluationOptions opt, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using EquiTempo.Audio;
 using EquiTempo.Baselines;
+using EquiTempo.Beats;
 using EquiTempo.Evaluation;
 using EquiTempo.Inference;
 using EquiTempo.Model;
@@ -27,6 +28,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("--max-bpm <BPM>"), Description("Fastest tempo an answer may have (at least twice --min-bpm).")] public double? MaxBpm { get; init; }
         [CommandOption("--silence-db <DBFS>"), Description("Chunks quieter than this RMS level carry no tempo and are skipped (default -70, at most 0).")] public double? SilenceDb { get; init; }
         [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio path>.png per file.")] public string? Plot { get; init; }
+        [CommandOption("--beats"), Description("Also track the beats at the estimated tempo (as the beats command does) and add their times (seconds) to each result as \"beats\" (--format json only).")] public bool Beats { get; init; }
         [CommandOption("-q|--quiet"), Description("Only errors on stderr (no progress, no notes of files written).")] public bool Quiet { get; init; }
         [CommandOption("-v|--verbose"), Description("Also say which model and decoder were used and how long each file took (stderr).")] public bool Verbose { get; init; }
 
@@ -56,6 +58,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (IsDsp && Model is not null) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (IsDsp && Hop is not null) return ValidationResult.Error("--hop: the dsp method has no chunk hop");
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
+            if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
+            if (Beats && Paths.Contains(StdinArgument)) return ValidationResult.Error("--beats: standard input can be read only once, but the beats need the audio again after the tempo");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -92,6 +96,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
 
         using var method = TempoMethods.Create(s.Method, s.Model, s.Config());
+        using var beats = s.Beats ? new BeatTracker() : null;
         var run = Describe(method, s.Model);
         console.Detail($"method {run.Method}" + (run.Model is null ? "" : $", model {run.Model} (made {run.ModelVersion})") + $", {DecodersInUse()}");
         var format = EstimateFormat.For(s.Format, run, EstimateFormat.FileColumnWidth(inputs.Select(i => i.Path), LineWidth()));
@@ -132,6 +137,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                     ? new EstimateRow(outcome.Path, r, null)
                     : new EstimateRow(outcome.Path, null, outcome.Error!.Subject is null ? $"{outcome.Path}: {outcome.Error.Message}" : outcome.Error.Message);
                 if (row.Estimate is not null && plots is not null) row = DrawPlot(row, plots[row.File], console);
+                if (row.Estimate is { } found && beats is not null) row = AddBeats(row, beats, found.Bpm, stop.Token);
                 console.Detail($"{row.File}: {outcome.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s"
                     + (row.Estimate is { } e ? $", {e.Chunks} chunk(s)" : ", failed") + $", {FormatOf(row.File)}");
                 Emit(row);
@@ -155,7 +161,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     }
 
     /// <summary>An input as given, expanded: an audio file, or a path that yields none and why (kept in its place).</summary>
-    private sealed record Input(string Path, string? Problem);
+    internal sealed record Input(string Path, string? Problem);
 
     /// <summary>How results and errors name standard input, and what "-" becomes before parsing (the parser takes a
     /// lone "-" for an option; no path contains a NUL).</summary>
@@ -163,19 +169,23 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
 
     /// <summary>The arguments with each lone "-" of an estimate command marked as standard input.</summary>
     public static string[] MarkStdin(string[] args) =>
-        args.Length > 0 && args[0] == "estimate" ? args.Select(a => a == "-" ? StdinArgument : a).ToArray() : args;
+        args.Length > 0 && args[0] is "estimate" or "beats" ? args.Select(a => a == "-" ? StdinArgument : a).ToArray() : args;
 
     /// <summary>The paths on the command line and in --files-from, folders expanded, in the order given.</summary>
-    private static List<Input> CollectInputs(Settings s)
+    private static List<Input> CollectInputs(Settings s) => CollectInputs(s.Paths, s.FilesFrom);
+
+    /// <summary>The paths given and those listed in <paramref name="filesFrom"/>, folders expanded, in the order given;
+    /// a missing path or a folder without audio is kept in its place with the problem.</summary>
+    internal static List<Input> CollectInputs(IEnumerable<string> paths, string? filesFrom)
     {
-        var given = s.Paths.Concat(s.FilesFrom is null ? [] : ReadList(s.FilesFrom));
+        var given = paths.Concat(filesFrom is null ? [] : ReadList(filesFrom));
         var inputs = new List<Input>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in given)
         {
             if (p == StdinArgument)
                 inputs.Add(new Input(StdinName, !seen.Add(StdinArgument) ? $"{StdinName}: given more than once: standard input can be read only once"
-                    : s.FilesFrom == "-" ? $"{StdinName}: standard input already holds the --files-from list" : null));
+                    : filesFrom == "-" ? $"{StdinName}: standard input already holds the --files-from list" : null));
             else if (Directory.Exists(p))
             {
                 var found = AudioDecoder.FindAudioFiles([p]).ToList();
@@ -209,6 +219,13 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             for (var line = reader.ReadLine(); line is not null; line = reader.ReadLine()) lines.Add(line);
             return lines;
         }
+    }
+
+    /// <summary>The row with the beats of its file at the tempo just estimated; a file that fails now fails as a whole.</summary>
+    private static EstimateRow AddBeats(EstimateRow row, BeatTracker tracker, double bpm, CancellationToken ct)
+    {
+        try { return row with { Beats = tracker.Track(row.File, bpm, ct) }; }
+        catch (EquiTempoException e) { return row with { Estimate = null, Error = e.Message }; }
     }
 
     private static EstimateRow DrawPlot(EstimateRow row, string png, RunConsole console)

@@ -7,7 +7,7 @@ using EquiTempo.Evaluation;
 namespace EquiTempo.Cli.Commands;
 
 /// <summary>One input's line(s) of output: its estimate, or why it has none.</summary>
-internal sealed record EstimateRow(string File, TempoEstimate? Estimate, string? Error);
+internal sealed record EstimateRow(string File, TempoEstimate? Estimate, string? Error, EquiTempo.Beats.BeatTrack? Beats = null);
 
 /// <summary>What the results were made with, for the formats that record it.</summary>
 /// <param name="Model">Model name (the shipped model's or the file's); null for the dsp method, which has none.</param>
@@ -68,6 +68,7 @@ internal abstract class EstimateFormat(RunDescription run)
             o["duration_s"] = Math.Round(r.DurationSeconds, 2);
             o["chunks"] = r.Chunks;
             o["readout"] = r.Readout;
+            if (row.Beats is { } beats) o["beats"] = BeatsCommand.BeatArray(beats);
             if (r.Curve is { } curve)
                 o["curve"] = new JsonArray(curve.Select(p => (JsonNode)new JsonArray(Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2))).ToArray());
             return o.ToJsonString(Compact);

@@ -27,6 +27,30 @@ public class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_WithBeatAnnotations_ScoresTheBeatsBesideTheTempo()
+    {
+        var audio = Path.Combine(_dir, "audio");
+        var labels = Path.Combine(_dir, "labels");
+        Directory.CreateDirectory(audio);
+        Directory.CreateDirectory(labels);
+        foreach (var bpm in new[] { 90.0, 120.0 })
+        {
+            EquiTempo.Audio.WavWriter.WriteMono16(Path.Combine(audio, $"c{bpm}.wav"), EquiTempo.Tests.Signals.TestSignals.ClickTrack(bpm, 20, 22050), 22050);
+            // Beat number in a second column, as the Ballroom and Hainsworth annotations have it.
+            File.WriteAllLines(Path.Combine(labels, $"c{bpm}.beats"),
+                EquiTempo.Tests.Beats.BeatTrackerTests.ClickTimes(bpm, 20).Select((t, k) => FormattableString.Invariant($"{t:F4}\t{k % 4 + 1}")));
+        }
+        var outDir = Path.Combine(_dir, "out");
+        var (code, output, err) = CliTests.Run("eval", "--labels", labels, "--audio", audio, "--method", "dsp", "--out", outDir);
+        Assert.True(code == 0, $"exit {code}\n{output}\n{err}");
+        Assert.Contains("beat F", output);
+        Assert.Contains("1.000 (2)", output);   // both click tracks' beats found: mean F 1 over 2 tracks
+        var csv = File.ReadAllLines(Path.Combine(outDir, "tracks.csv"));
+        Assert.Contains("beat_f", csv[0]);
+        Assert.Contains("AMLt", File.ReadAllText(Path.Combine(outDir, "report.md")));
+    }
+
+    [Fact]
     public void Eval_WhereNoTrackCanBeEstimated_ExitsOne()
     {
         File.WriteAllText(Path.Combine(_dir, "broken.wav"), "not audio");
