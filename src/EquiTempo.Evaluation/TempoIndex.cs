@@ -5,7 +5,8 @@ namespace EquiTempo.Evaluation;
 /// <summary>
 /// Reads an index file: CSV or TSV with a header naming at least a path column (path/file/audio/filename)
 /// and a tempo column (bpm/tempo); an optional kind/genre/dataset column splits the results, and optional
-/// bpm2 and salience columns give a second reference tempo for the P-score. A file whose first line has no
+/// bpm2 and salience columns give a second reference tempo for the P-score, and an optional beats column names a
+/// beat-time file (one time a line, as <c>.beats</c>; relative like the audio path) for beat scoring. A file whose first line has no
 /// header but a path and a number (the Marsyas ".mf" collections: path TAB bpm) is read the same way.
 /// Relative paths are taken relative to <c>audioDirectory</c> when given, else to the index file.
 /// Malformed lines are errors naming the file and line.
@@ -24,6 +25,7 @@ public static class TempoIndex
         int kindCol = Array.FindIndex(header, h => h is "kind" or "genre" or "dataset" or "style");
         int bpm2Col = Array.FindIndex(header, h => h is "bpm2" or "tempo2");
         int salienceCol = Array.FindIndex(header, h => h is "salience" or "salience1");
+        int beatsCol = Array.FindIndex(header, h => h is "beats" or "beat_file" or "beats_path");
         int firstDataLine = 1;
         if (pathCol < 0 && bpmCol < 0 && header.Length >= 2 && TryNumber(header[1], out _))
         {
@@ -57,6 +59,13 @@ public static class TempoIndex
                 if (!TryNumber(salienceCell, out var salience) || salience < 0 || salience > 1)
                     throw new EquiTempoException(ErrorReason.InvalidData, where, $"salience '{salienceCell}' is not a number in [0, 1]");
                 track = track with { Bpm2 = PositiveTempo(bpm2Cell, where), Salience = salience };
+            }
+            string beatsCell = beatsCol >= 0 && beatsCol < cells.Length ? cells[beatsCol] : "";
+            if (beatsCell.Length > 0)
+            {
+                var beatsPath = Path.IsPathRooted(beatsCell) ? beatsCell : Path.GetFullPath(Path.Combine(baseDir, beatsCell));
+                if (!File.Exists(beatsPath)) throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat file not found: {beatsPath}");
+                track = track with { BeatTimes = TempoAnnotationFile.ReadBeatTimeList(beatsPath) };
             }
             list.Add(track);
         }

@@ -32,6 +32,24 @@ public class LabelledDatasetTests : IDisposable
     }
 
     [Fact]
+    public void IndexWithABeatsColumn_CarriesEachTracksBeatTimes_AndNamesAMissingBeatFile()
+    {
+        var a = Put("prod/audio/a.wav");
+        Put("prod/audio/a.beats", "0\n0.5\t2\n1.0\n");
+        var b = Put("prod/audio/b.wav");
+        var index = Put("prod/index.tsv", "path\tbpm\tkind\tbeats\naudio/a.wav\t120\tproduction\taudio/a.beats\naudio/b.wav\t90\tproduction\t\n");
+        var d = LabelledDataset.Load(index);
+        Assert.Equal(new[] { a, b }, d.Tracks.Select(t => t.Path).ToArray());
+        Assert.Equal(new[] { 0.0, 0.5, 1.0 }, d.Tracks[0].BeatTimes);
+        Assert.Null(d.Tracks[1].BeatTimes);
+
+        var broken = Put("prod/broken.tsv", "path\tbpm\tbeats\naudio/a.wav\t120\taudio/missing.beats\n");
+        var e = Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(broken));
+        Assert.Contains("broken.tsv:2", e.Message);
+        Assert.Contains("missing.beats", e.Message);
+    }
+
+    [Fact]
     public void GtzanLayout_PairsDifferentlyNamedFiles_AndTakesTheGenreFolderAsKind()
     {
         var blues = Put("genres/blues/blues.00000.wav");
