@@ -36,11 +36,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# The labelled pool (built as tools/make-default-model.sh builds it) and the dev index.
-[ -f "$DEV/gmd-train/index.tsv" ] || "$ROOT/tools/build-gmd-devset.sh" --split train --out "$DEV/gmd-train"
-[ -f "$DEV/rendered-songs/index.tsv" ] || "$ET" render-songs --out "$DEV/rendered-songs" --count 300 --seconds 30 --seed 11
-[ -f "$DEV/rendered-rhythms/index.tsv" ] || "$ET" render-rhythms --out "$DEV/rendered-rhythms" --count 200 --seconds 30 --seed 21
-[ -f "$DEV/dev.tsv" ] || "$ROOT/tools/build-dev-index.sh"
+# The labelled pool and the dev index (tools/lib/labelled-pool.sh).
+source "$ROOT/tools/lib/labelled-pool.sh"
+ensure_labelled_pool
 POOL="$DEV/learning-pool.tsv"
 {
   printf 'path\tbpm\tkind\n'

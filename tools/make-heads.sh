@@ -17,10 +17,8 @@ ET="$ROOT/equitempo"
 [ $# -eq 2 ] || { sed -n '2,11p' "$0"; exit 2; }
 BACKBONE="$1"; RUNS="$CACHE/runs/heads-$2"
 [ -f "$BACKBONE" ] || { echo "error: $BACKBONE: no such model file" >&2; exit 1; }
-[ -f "$DEV/gmd-train/index.tsv" ] || "$ROOT/tools/build-gmd-devset.sh" --split train --out "$DEV/gmd-train"
-[ -f "$DEV/rendered-songs/index.tsv" ] || "$ET" render-songs --out "$DEV/rendered-songs" --count 300 --seconds 30 --seed 11
-[ -f "$DEV/rendered-rhythms/index.tsv" ] || "$ET" render-rhythms --out "$DEV/rendered-rhythms" --count 200 --seconds 30 --seed 21
-[ -f "$DEV/dev.tsv" ] || "$ROOT/tools/build-dev-index.sh"
+source "$ROOT/tools/lib/labelled-pool.sh"
+ensure_labelled_pool
 RENDERS=(--labels "$DEV/rendered-songs/index.tsv" --labels "$DEV/rendered-rhythms/index.tsv")
 HEAD=(--label-sigma 0.02 --excerpt-samples 352800 --min-rate 0.8 --max-rate 1.25)
 resume() { [ -f "$1/state.json" ] && echo --resume || true; }

@@ -99,7 +99,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         if (path == PerInputPaths.StdinName && sonify is null) return tracker.Track(Console.OpenStandardInput(), path, ct);
         // Sonifying needs the samples, so the file (or standard input) is decoded once and tracked from memory.
         var audio = path == PerInputPaths.StdinName
-            ? new AudioBuffer(AudioDecoder.ReadBlocks(Console.OpenStandardInput(), path, 16, ct: ct).SelectMany(b => b).ToArray(), AudioDecoder.DefaultSampleRate)
+            ? AudioDecoder.DecodeMono(Console.OpenStandardInput(), path, ct: ct)
             : sonify is null ? null : AudioDecoder.DecodeMono(path, ct: ct);
         if (audio is null) return tracker.Track(path, ct);
         var track = tracker.Track(audio, path, ct);

@@ -95,6 +95,11 @@ public static class AudioDecoder
         return Blocks(name, () => AudioSourceFactory.OpenStream(audio, name, options, ct), blockSize, targetSampleRate, ct);
     }
 
+    /// <summary>All of the audio read once from <paramref name="audio"/> (as <see cref="ReadBlocks(Stream, string, double, int, CancellationToken, DecoderOptions?)"/>),
+    /// decoded into memory: for callers that need the samples more than once.</summary>
+    public static AudioBuffer DecodeMono(Stream audio, string name, int targetSampleRate = DefaultSampleRate, CancellationToken ct = default, DecoderOptions? decoders = null) =>
+        new(ReadBlocks(audio, name, 16, targetSampleRate, ct, decoders).SelectMany(b => b).ToArray(), targetSampleRate);
+
     private static int BlockSize(double blockSeconds, int targetSampleRate)
     {
         ValidateRate(targetSampleRate);

@@ -78,8 +78,7 @@ public sealed class BeatTracker : IDisposable
     /// memory, because the activation and the tempo method both need it.</summary>
     public BeatTrack Track(Stream audio, string name, CancellationToken ct = default)
     {
-        var samples = AudioDecoder.ReadBlocks(audio, name, BlockSeconds, AudioDecoder.DefaultSampleRate, ct).SelectMany(b => b).ToArray();
-        return Track(new AudioBuffer(samples, AudioDecoder.DefaultSampleRate), name, ct);
+        return Track(AudioDecoder.DecodeMono(audio, name, ct: ct), name, ct);
     }
 
     /// <summary>The beats of decoded audio at any rate.</summary>
