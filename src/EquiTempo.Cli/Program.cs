@@ -35,6 +35,9 @@ app.Configure(c =>
     c.AddCommand<CompactCommand>("compact").WithDescription("Write a model with float16 weights (half the size; for shipping).");
     c.AddCommand<RenderSongsCommand>("render-songs")
         .WithDescription("Compose multi-instrument songs at known tempi and render them with fluidsynth (WAV + index.tsv): labelled music with no human label.");
+    c.AddCommand<RenderMixCommand>("render-mix")
+        .WithDescription("Realistic label-free training audio: styled songs (15+ rhythm styles, felt-beat labels) played by several synthesisers and recorded drum kits, produced (EQ, compression, reverb, noise, Opus/MP3); WAV + .beats + index.tsv.")
+        .WithExample("render-mix", "--out", "mix", "--count", "20", "--seconds", "30", "--seed", "3", "--sources", "timgm6mb,kit-lmms");
     c.AddCommand<InfoCommand>("info").WithDescription("Show a model file's header: network, front end, readout, training record.");
     c.PropagateExceptions();
 });

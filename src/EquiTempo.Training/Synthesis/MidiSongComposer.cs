@@ -16,10 +16,10 @@ public sealed record ComposedSong(byte[] Midi, double Bpm, string DrumStyle, str
 /// </summary>
 public static class MidiSongComposer
 {
-    private static readonly int[] Basses = { 32, 33, 34, 35, 36, 38, 39 };
-    private static readonly int[] Harmony = { 0, 1, 2, 4, 5, 6, 16, 17, 19, 24, 25, 26, 27, 29, 46, 48, 49, 50, 61, 62, 88, 89, 90, 91, 94 };
-    private static readonly int[] Leads = { 11, 12, 13, 40, 41, 56, 57, 60, 64, 65, 66, 68, 71, 72, 73, 75, 79, 80, 81, 84 };
-    private static readonly int[][] Progressions =
+    internal static readonly int[] Basses = { 32, 33, 34, 35, 36, 38, 39 };
+    internal static readonly int[] Harmony = { 0, 1, 2, 4, 5, 6, 16, 17, 19, 24, 25, 26, 27, 29, 46, 48, 49, 50, 61, 62, 88, 89, 90, 91, 94 };
+    internal static readonly int[] Leads = { 11, 12, 13, 40, 41, 56, 57, 60, 64, 65, 66, 68, 71, 72, 73, 75, 79, 80, 81, 84 };
+    internal static readonly int[][] Progressions =
     {
         new[] { 0, 7, 9, 5 }, new[] { 0, 5, 7, 5 }, new[] { 9, 5, 0, 7 }, new[] { 2, 7, 0, 9 }, new[] { 0, 9, 5, 7 }, new[] { 0, 3, 10, 5 },
     };
@@ -99,13 +99,14 @@ public static class MidiSongComposer
         return new ComposedSong(bytes, bpm, drums ? style.Name : "none", $"harmony {harmony}, bass {bass}, lead {lead}");
     }
 
-    /// <summary>A format-0 Standard MIDI File: header, one track with a tempo event and the note events in time order.</summary>
-    private static byte[] WriteFormat0(List<(long Tick, byte[] Data)> events, int tpq, double bpm)
+    /// <summary>A format-0 Standard MIDI File: header, one track with a tempo event (<paramref name="bpm"/> in quarter notes),
+    /// a time signature (<paramref name="numerator"/> / 2^<paramref name="denominatorPower"/>) and the note events in time order.</summary>
+    internal static byte[] WriteFormat0(IEnumerable<(long Tick, byte[] Data)> events, int tpq, double bpm, int numerator = 4, int denominatorPower = 2)
     {
         var track = new List<byte>();
         int usPerQuarter = (int)Math.Round(60_000_000.0 / bpm);
         track.AddRange(new byte[] { 0x00, 0xFF, 0x51, 0x03, (byte)(usPerQuarter >> 16), (byte)(usPerQuarter >> 8), (byte)usPerQuarter });
-        track.AddRange(new byte[] { 0x00, 0xFF, 0x58, 0x04, 4, 2, 24, 8 });
+        track.AddRange(new byte[] { 0x00, 0xFF, 0x58, 0x04, (byte)numerator, (byte)denominatorPower, 24, 8 });
         long last = 0;
         // Note-offs before note-ons at the same tick, so a repeated key is released before it is struck again.
         foreach (var (tick, data) in events.OrderBy(e => e.Tick).ThenBy(e => (e.Data[0] & 0xF0) == 0x80 ? 0 : (e.Data[0] & 0xF0) == 0xC0 ? -1 : 1))
