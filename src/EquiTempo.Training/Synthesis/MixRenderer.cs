@@ -61,7 +61,7 @@ public static class MixRenderer
     public static (float[] Samples, StyledSong Song) Render(MixTrackPlan plan, double seconds, string scratchDir, string subject, CancellationToken ct = default)
     {
         Directory.CreateDirectory(scratchDir);
-        var song = StyledSongComposer.Compose(plan.Style, plan.Bpm, plan.Seed, seconds);
+        var song = StyledSongComposer.Compose(plan.Style, plan.Bpm, plan.Seed, seconds, plan.Synth.Programs);
         var rng = new Random(plan.Seed);
         var music = plan.Synth.Render(song, withDrums: plan.Kit is null, scratchDir, ct);
         if (plan.Kit is not null)

@@ -25,9 +25,11 @@ public static class StyledSongComposer
     private const int DrumChannel = 9;
     private static readonly int[] Toms = { 50, 48, 47, 45, 43, 41 };
 
-    public static StyledSong Compose(RhythmStyle style, double bpm, int seed, double seconds)
+    /// <param name="programs">The General MIDI programs the synthesiser has (null: all); instruments are drawn from them.</param>
+    public static StyledSong Compose(RhythmStyle style, double bpm, int seed, double seconds, IReadOnlySet<int>? programs = null)
     {
         ArgumentNullException.ThrowIfNull(style);
+        if (programs is { Count: 0 }) throw EquiTempoException.InvalidSetting(nameof(programs), "the synthesiser has no instruments");
         if (!(bpm > 0) || !double.IsFinite(bpm)) throw EquiTempoException.InvalidSetting(nameof(bpm), $"must be a finite tempo > 0 (got {bpm})");
         if (!(seconds > 0) || seconds > 86_400) throw EquiTempoException.InvalidSetting(nameof(seconds), $"must be > 0 and at most a day (got {seconds} s)");
         var rng = new Random(seed);
@@ -43,9 +45,12 @@ public static class StyledSongComposer
         bool minor = rng.Next(2) == 0;
         int[] scale = minor ? new[] { 0, 2, 3, 5, 7, 8, 10 } : new[] { 0, 2, 4, 5, 7, 9, 11 };
         var prog = MidiSongComposer.Progressions[rng.Next(MidiSongComposer.Progressions.Length)];
-        int bass = MidiSongComposer.Basses[rng.Next(MidiSongComposer.Basses.Length)];
-        int harmony = MidiSongComposer.Harmony[rng.Next(MidiSongComposer.Harmony.Length)];
-        int lead = MidiSongComposer.Leads[rng.Next(MidiSongComposer.Leads.Length)];
+        int Pick(int[] table)
+        {
+            var usable = programs is null ? table : table.Where(programs.Contains).ToArray();
+            return usable.Length > 0 ? usable[rng.Next(usable.Length)] : programs!.Order().ElementAt(rng.Next(programs!.Count));
+        }
+        int bass = Pick(MidiSongComposer.Basses), harmony = Pick(MidiSongComposer.Harmony), lead = Pick(MidiSongComposer.Leads);
         string bassPattern = style.Bass[rng.Next(style.Bass.Count)], chordPattern = style.Chords[rng.Next(style.Chords.Count)];
         int fillEvery = rng.Next(2) == 0 ? 4 : 8, fillBeats = style.BeatsPerBar >= 4 && rng.Next(2) == 0 ? 2 : 1;
         double melodyDensity = style.HasDrums ? 0.35 + 0.3 * rng.NextDouble() : 0.2;
@@ -133,6 +138,7 @@ public static class StyledSongComposer
         var withoutDrums = MidiSongComposer.WriteFormat0(ev.Where(e => (e.Data[0] & 0x0F) != DrumChannel || (e.Data[0] & 0xF0) == 0xC0), TicksPerQuarter, quarterBpm, num, denPow);
         var hits = ev.Where(e => e.Data[0] == (0x90 | DrumChannel))
             .Select(e => new DrumHit(e.Tick * secondsPerTick, e.Data[1], e.Data[2]))
+            .Where(h => h.Time < seconds)                                    // the render is cut at the song's length
             .OrderBy(h => h.Time).ThenBy(h => h.Note).ToList();
         return new StyledSong(midi, withoutDrums, hits, BeatsOf(style, ticksPerBeat * secondsPerTick, seconds), bpm, style, seconds,
             $"harmony {harmony}, bass {bass}, lead {lead}");

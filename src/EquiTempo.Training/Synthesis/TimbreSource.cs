@@ -25,6 +25,8 @@ public abstract class TimbreSource
     public string Package { get; }
     /// <summary>True for a drum kit (plays <see cref="StyledSong.DrumHits"/> only), false for a General MIDI synthesiser.</summary>
     public abstract bool IsDrumKit { get; }
+    /// <summary>The General MIDI programs (bank 0) the synthesiser has, or null when it has all 128; songs for it draw their instruments from these.</summary>
+    public virtual IReadOnlySet<int>? Programs => null;
 
     /// <summary>Renders the part of <paramref name="song"/> this source plays (a synthesiser: everything, or everything
     /// but the drums when <paramref name="withDrums"/> is false; a kit: the drums). Scratch files go to <paramref name="scratchDir"/>.</summary>
@@ -113,9 +115,27 @@ public sealed class TimiditySource : TimbreSource
     {
         _exe = RequireTool("timidity", "timidity");
         _config = RequireFile(config, package);
+        Programs = ProgramsIn(File.ReadAllLines(_config));
     }
 
     public override bool IsDrumKit => false;
+    /// <summary>freepats has 72 of the 128 melodic programs; timidity plays a missing one as silence.</summary>
+    public override IReadOnlySet<int>? Programs { get; }
+
+    /// <summary>The program numbers listed under "bank 0" in a timidity configuration.</summary>
+    internal static IReadOnlySet<int> ProgramsIn(IEnumerable<string> configLines)
+    {
+        var set = new HashSet<int>();
+        bool inBank0 = false;
+        foreach (var raw in configLines)
+        {
+            var cells = raw.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (cells.Length == 0 || cells[0].StartsWith('#')) continue;
+            if (cells[0] is "bank" or "drumset") { inBank0 = cells[0] == "bank" && cells.Length > 1 && cells[1] == "0"; continue; }
+            if (inBank0 && int.TryParse(cells[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int p) && p is >= 0 and < 128) set.Add(p);
+        }
+        return set;
+    }
 
     public override float[] Render(StyledSong song, bool withDrums, string scratchDir, CancellationToken ct = default)
     {

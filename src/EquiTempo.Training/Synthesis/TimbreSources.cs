@@ -1,7 +1,7 @@
 namespace EquiTempo.Training.Synthesis;
 
 /// <summary>
-/// The timbre sources Debian has (see ../shared/DATA.md), by name. Synthesisers: fluidr3-gm, fluidr3-gs, timgm6mb,
+/// The timbre sources Debian has (see ../shared/DATA.md), by name. Synthesisers: fluidr3-gm, timgm6mb,
 /// musescore, csound-gm, opl3 (fluidsynth with that soundfont) and timidity-freepats. Drum kits: kit-avl-blackpearl,
 /// kit-avl-redzeppelin (soundfont kits), kit-lmms (lmms-common samples) and kit-hydrogen-&lt;kit&gt; for every Hydrogen
 /// kit with a kick, a snare and a closed hat. A source is listed whether or not its package is installed; creating it
@@ -20,7 +20,8 @@ public static class TimbreSources
         void Sf(string name, string file, string package) =>
             list.Add(new Entry(name, package, false, () => new FluidSynthSource(name, file, package)));
         Sf("fluidr3-gm", $"{Sf2}/FluidR3_GM.sf2", "fluid-soundfont-gm");
-        Sf("fluidr3-gs", $"{Sf2}/FluidR3_GS.sf2", "fluid-soundfont-gs");
+        // fluid-soundfont-gs is no source of its own: FluidR3_GS.sf2 holds only the 33 GS sound effects (variation
+        // banks 1-8 and an SFX kit), no bank-0 instrument and no standard drum kit, so it renders songs as silence.
         Sf("timgm6mb", $"{Sf2}/TimGM6mb.sf2", "timgm6mb-soundfont");
         Sf("musescore", $"{Sf3}/MuseScore_General.sf3", "musescore-general-soundfont");
         Sf("csound-gm", $"{Sf2}/sf_GMbank.sf2", "csound-soundfont");
