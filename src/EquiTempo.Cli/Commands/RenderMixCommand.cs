@@ -31,7 +31,7 @@ public sealed class RenderMixCommand : Command<RenderMixCommand.Settings>
             OptionChecks.NotAFile("--out", Out),
             OptionChecks.IntRange("--count", Count, 1, 100_000),
             OptionChecks.Range("--seconds", Seconds, 1, 600),
-            OptionChecks.Fraction("--kit-probability", KitProbability),
+            OptionChecks.Range("--kit-probability", KitProbability, 0, 1),
             OptionChecks.Range("--min-bpm", MinBpm, 20, 299),
             OptionChecks.Range("--max-bpm", MaxBpm, 20, 299),
             OptionChecks.Ordered("--min-bpm", MinBpm, "--max-bpm", MaxBpm),

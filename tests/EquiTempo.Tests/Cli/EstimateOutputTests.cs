@@ -298,7 +298,7 @@ public class EstimateOutputTests : IDisposable
     [Fact]
     public void Help_WorksForEveryCommand_AndTheEstimateExampleNamesAShippedFile()
     {
-        foreach (var command in new[] { "estimate", "eval", "train", "finetune", "calibrate", "equivariance", "render-rhythms", "render-songs", "compact", "info" })
+        foreach (var command in new[] { "estimate", "eval", "train", "finetune", "calibrate", "equivariance", "render-rhythms", "render-songs", "render-mix", "compact", "info" })
         {
             var (code, output, err) = CliTests.Run(command, "--help");
             Assert.True(code == 0, $"{command} --help: exit {code}: {err}");

@@ -53,6 +53,7 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
     private static readonly string[] Equivariance = { "equivariance", "--fresh", "--audio", "{audio}" };
     private static readonly string[] Rhythms = { "render-rhythms", "--out", "{out}", "--count", "1", "--seconds", "2" };
     private static readonly string[] Songs = { "render-songs", "--out", "{out}", "--count", "1", "--seconds", "2" };
+    private static readonly string[] Mix = { "render-mix", "--out", "{out}", "--count", "1", "--seconds", "2" };
 
     public static TheoryData<string, string[], int, string[]> Cases()
     {
@@ -133,6 +134,13 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
         Add("render-songs: soundfont missing", Songs, "--soundfont {missing}", Input, "missing", "soundfont not found");
         Add("render-songs: soundfont is a folder", Songs, "--soundfont {empty}", Usage, "--soundfont", "is a folder");
         Add("render-songs: misspelled option", Songs, "--sound-font x", Usage, "sound-font");
+
+        Add("render-mix: unknown style", Mix, "--styles rock,polka", Input, "polka", "twelve-eight");
+        Add("render-mix: unknown source", Mix, "--sources steinway", Input, "steinway", "timidity-freepats");
+        Add("render-mix: kit probability above 1", Mix, "--kit-probability 1.5", Usage, "--kit-probability");
+        Add("render-mix: three jobs", Mix, "--jobs 3", Usage, "--jobs");
+        Add("render-mix: styles outside the tempo range", Mix, "--styles drum-n-bass --max-bpm 120", Input, "drum-n-bass", "120");
+        Add("render-mix: misspelled option", Mix, "--style rock", Usage, "style");
 
         Add("compact: output is a folder", new[] { "compact", "{model}", "{empty}" }, "", Usage, "OUT", "is a folder");
         Add("compact: model missing", new[] { "compact", "{missing}", "{out}.eqtm" }, "", Input, "missing", "not found");
