@@ -11,7 +11,7 @@ public readonly record struct Beat(double Time, int Number);
 /// channel (for a drum kit rendered from samples), the drum strokes in seconds, the felt beats, and the label.
 /// </summary>
 public sealed record StyledSong(byte[] Midi, byte[] MidiWithoutDrums, IReadOnlyList<DrumHit> DrumHits, IReadOnlyList<Beat> Beats,
-    double Bpm, RhythmStyle Style, double Seconds, string Instruments);
+    double Bpm, RhythmStyle Style, double Seconds, string Instruments, int Seed);
 
 /// <summary>
 /// Composes General MIDI songs in a <see cref="RhythmStyle"/> at an exact felt tempo: chords, bass line, melody and a
@@ -141,7 +141,7 @@ public static class StyledSongComposer
             .Where(h => h.Time < seconds)                                    // the render is cut at the song's length
             .OrderBy(h => h.Time).ThenBy(h => h.Note).ToList();
         return new StyledSong(midi, withoutDrums, hits, BeatsOf(style, ticksPerBeat * secondsPerTick, seconds), bpm, style, seconds,
-            $"harmony {harmony}, bass {bass}, lead {lead}");
+            $"harmony {harmony}, bass {bass}, lead {lead}", seed);
     }
 
     /// <summary>The beat period of a style at a label: the MIDI tempo holds whole microseconds per quarter note.</summary>

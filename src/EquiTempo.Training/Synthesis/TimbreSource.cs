@@ -211,7 +211,7 @@ public sealed class SampleKitSource : TimbreSource
 
     public override float[] Render(StyledSong song, bool withDrums, string scratchDir, CancellationToken ct = default)
     {
-        var rng = new Random(song.Midi.Length * 31 + (int)Math.Round(song.Bpm * 1000));
+        var rng = new Random(DeterministicSeed.Mix(song.Seed, 0x4b17));   // which sample of each voice, per song
         var chosen = new Dictionary<int, float[]>();
         float[]? SampleFor(int note)
         {
