@@ -312,7 +312,8 @@ public sealed class SampleKitSource : TimbreSource
         if (n.Contains("crash")) return 49;
         if (n.Contains("ride") && !n.Contains("bell") && !n.Contains("cup")) return 51;
         if (n.Contains("cowbell")) return 56;
-        if (n.Contains("tom"))
+        // "tom" at a word start ("Tom Low", "tomhi2") or in "floortom", but not inside "Custom" or "Bottom".
+        if (System.Text.RegularExpressions.Regex.IsMatch(n, @"(^|[^a-z])tom|floortom"))
             return n.Contains("floor") || n.Contains("low") ? 41 : n.Contains("mid") || n.Contains(" 2") ? 45 : 48;
         return null;
     }

@@ -72,6 +72,8 @@ public class RealisticRenderTests(Xunit.Abstractions.ITestOutputHelper output) :
         Assert.Equal(46, SampleKitSource.NoteForName("Hi-Hat Open (Paiste Alpha Metal edge 14\")"));
         Assert.Equal(49, SampleKitSource.NoteForName("crash16inch"));
         Assert.Equal(41, SampleKitSource.NoteForName("Tom Low"));
+        Assert.Equal(48, SampleKitSource.NoteForName("tomhi2"));
+        Assert.Null(SampleKitSource.NoteForName("Ride Bell (Paiste Custom 18\")"));   // a bell, and "Custom" is no tom
         Assert.Null(SampleKitSource.NoteForName("Djembe1 Slap"));
     }
 
