@@ -166,11 +166,16 @@ public sealed class SoundFontKitSource : TimbreSource
     public override float[] Render(StyledSong song, bool withDrums, string scratchDir, CancellationToken ct = default)
     {
         var ev = new List<(long, byte[])> { (0, new byte[] { 0xC0, 0 }) };
-        foreach (var h in song.DrumHits)
+        // A stroke rings for up to a second, or until the same drum is struck again (a note-off then would cut the new stroke).
+        foreach (var voice in song.DrumHits.GroupBy(h => h.Note))
         {
-            long at = (long)Math.Round(h.Time * Tpq);
-            ev.Add((at, new byte[] { 0x90, (byte)h.Note, (byte)h.Velocity }));
-            ev.Add((at + Tpq / 10, new byte[] { 0x80, (byte)h.Note, 0 }));
+            var hits = voice.Select(h => (At: (long)Math.Round(h.Time * Tpq), h.Velocity)).ToList();
+            for (int i = 0; i < hits.Count; i++)
+            {
+                long off = Math.Min(hits[i].At + Tpq, i + 1 < hits.Count ? hits[i + 1].At : long.MaxValue);
+                ev.Add((hits[i].At, new byte[] { 0x90, (byte)voice.Key, (byte)hits[i].Velocity }));
+                ev.Add((Math.Max(hits[i].At + 1, off), new byte[] { 0x80, (byte)voice.Key, 0 }));
+            }
         }
         return _synth.RenderMidi(MidiSongComposer.WriteFormat0(ev, Tpq, 60), song.Seconds, scratchDir, ct);
     }
