@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EquiTempo.Audio;
+using EquiTempo.Beats;
 using EquiTempo.Features;
 using EquiTempo.Inference;
 using EquiTempo.Model;
@@ -10,7 +11,7 @@ namespace EquiTempo.Bench;
 /// <summary>
 /// Timed command for the estimation speed target: seconds of audio estimated per second of wall time,
 /// decoding included, as the CLI does it (files 2 at a time). One warm-up pass, then the median of
-/// several passes; then where the time goes for the same audio (decode alone, front end alone,
+/// several passes, for the method and the DSP baseline, each also with beats; then where the time goes for the same audio (decode alone, front end alone,
 /// network alone), each also a median.
 /// </summary>
 public static class EstimateSpeed
@@ -28,13 +29,31 @@ public static class EstimateSpeed
         }
         var files = inputs.SelectMany(p => Directory.Exists(p) ? AudioDecoder.FindAudioFiles(new[] { p }) : new[] { p }).ToList();
         double audioSeconds = files.Sum(f => AudioDecoder.Probe(f).DurationSeconds);
-        Console.WriteLine($"{files.Count} file(s), {audioSeconds / 60:F1} min of audio; method {method}; {Environment.ProcessorCount} cores, LibTorch threads {get_num_threads()}");
-        using var estimator = TempoMethods.Create(method);
+        Console.WriteLine($"{files.Count} file(s), {audioSeconds / 60:F1} min of audio; {Environment.ProcessorCount} cores, LibTorch threads {get_num_threads()}");
 
-        double Pass() => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => estimator.Estimate(f)));
-        Pass();                                                           // warm-up: LibTorch kernels, page cache
-        var total = Median(Enumerable.Range(0, runs).Select(_ => Pass()));
-        Console.WriteLine($"estimate: median {total:F3} s over {runs} runs → {audioSeconds / total:F0}× real time");
+        // The method asked for and the DSP baseline, each without and with beats (tracked from the onset envelope the
+        // estimate carries, as `estimate --beats` does), the passes interleaved so that a load change hits every row.
+        var methods = new[] { method, "dsp" }.Distinct().ToArray();
+        var estimators = methods.Select(m => TempoMethods.Create(m)).ToArray();
+        using var tracker = new BeatTracker();
+        var rows = new List<(string Name, Func<double> Pass)>();
+        for (int m = 0; m < methods.Length; m++)
+        {
+            var estimator = estimators[m];
+            rows.Add((methods[m], () => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => estimator.Estimate(f)))));
+            rows.Add((methods[m] + " + beats", () => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => tracker.Track(estimator.Estimate(f))))));
+        }
+        foreach (var row in rows) row.Pass();                             // warm-up: LibTorch kernels, page cache
+        var times = rows.Select(_ => new List<double>()).ToArray();
+        for (int r = 0; r < runs; r++)
+            for (int k = 0; k < rows.Count; k++) times[k].Add(rows[k].Pass());
+        double reference = Median(times[rows.FindIndex(x => x.Name == "dsp")]);
+        foreach (var (row, k) in rows.Select((row, k) => (row, k)))
+        {
+            double t = Median(times[k]);
+            Console.WriteLine($"{row.Name,-14} median {t:F3} s over {runs} runs → {audioSeconds / t,5:F0}× real time  ({t / reference:F2} × the dsp time)");
+        }
+        foreach (var e in estimators) e.Dispose();
 
         if (method != "model") return;
         // Breakdown, one stage at a time on one thread of work (the stages overlap in the real run).

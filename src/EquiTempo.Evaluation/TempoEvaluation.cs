@@ -102,8 +102,8 @@ public static class TempoEvaluation
         using var beats = opt.ScoreBeats && tracks.Any(t => t.BeatTimes is not null) ? new BeatTracker() : null;
         Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = opt.Parallelism, CancellationToken = ct }, i =>
         {
-            var outcome = Score(method, tracks[i], opt, ct);
-            if (beats is not null && tracks[i].BeatTimes is { } reference) outcome = WithBeats(outcome, beats, reference, ct);
+            var (outcome, estimate) = Score(method, tracks[i], opt, ct);
+            if (beats is not null && tracks[i].BeatTimes is { } reference) outcome = WithBeats(outcome, estimate, beats, reference, ct);
             outcomes[i] = outcome;
             lock (gate)
             {
@@ -141,28 +141,29 @@ public static class TempoEvaluation
 
     /// <summary>The outcome with its beats scored: tracked at the estimated tempo, so a wrong tempo costs beats too. A
     /// failed track (or one whose audio now fails) scores 0.</summary>
-    private static TrackOutcome WithBeats(TrackOutcome outcome, BeatTracker tracker, IReadOnlyList<double> reference, CancellationToken ct)
+    private static TrackOutcome WithBeats(TrackOutcome outcome, TempoEstimate? estimate, BeatTracker tracker, IReadOnlyList<double> reference, CancellationToken ct)
     {
         var zero = new BeatScores(0, 0, 0, 0, 0);
-        if (outcome.Bpm is not double bpm) return outcome with { Beats = zero };
-        try { return outcome with { Beats = BeatMetrics.Evaluate(reference, tracker.Track(outcome.Track.Path, bpm, ct).Times) }; }
+        if (outcome.Bpm is null || estimate is null) return outcome with { Beats = zero };
+        try { return outcome with { Beats = BeatMetrics.Evaluate(reference, tracker.Track(estimate, ct).Times) }; }
         catch (EquiTempoException) { return outcome with { Beats = zero }; }
     }
 
-    private static TrackOutcome Score(ITempoMethod method, LabelledTrack track, EvaluationOptions opt, CancellationToken ct)
+    /// <returns>The outcome, and the estimate (null when it failed) for the beats to be tracked from.</returns>
+    private static (TrackOutcome, TempoEstimate?) Score(ITempoMethod method, LabelledTrack track, EvaluationOptions opt, CancellationToken ct)
     {
         TempoEstimate estimate;
         try { estimate = method.Estimate(track.Path, ct: ct); }
         catch (EquiTempoException e)
         {
             // Expected failures on real data (decoding, silence); anything else is a bug and propagates.
-            return new TrackOutcome(track) { Error = e.Subject is null ? $"{track.Path}: {e.Message}" : e.Message, PScore = track.HasTwoReferences ? 0 : null };
+            return (new TrackOutcome(track) { Error = e.Subject is null ? $"{track.Path}: {e.Message}" : e.Message, PScore = track.HasTwoReferences ? 0 : null }, null);
         }
         if (!(estimate.Bpm > 0) || !double.IsFinite(estimate.Bpm))
-            return new TrackOutcome(track) { Error = $"{track.Path}: the method returned {estimate.Bpm} BPM", PScore = track.HasTwoReferences ? 0 : null };
+            return (new TrackOutcome(track) { Error = $"{track.Path}: the method returned {estimate.Bpm} BPM", PScore = track.HasTwoReferences ? 0 : null }, null);
         // A method without a second tempo gives the first again, so the P-score sees one candidate twice.
         double second = estimate.Bpm2 > 0 && double.IsFinite(estimate.Bpm2) ? estimate.Bpm2 : estimate.Bpm;
-        return new TrackOutcome(track)
+        return (new TrackOutcome(track)
         {
             Bpm = estimate.Bpm,
             Bpm2 = estimate.Bpm2,
@@ -174,6 +175,6 @@ public static class TempoEvaluation
             PScore = track.HasTwoReferences
                 ? TempoMetrics.PScore(estimate.Bpm, second, track.Bpm, track.Bpm2!.Value, track.Salience!.Value, opt.PScoreTolerance)
                 : null,
-        };
+        }, estimate);
     }
 }

@@ -13,7 +13,11 @@ public readonly record struct TempoPoint(double TimeSeconds, double Bpm);
 /// unsure). It is not a calibrated probability: on the development sets the shipped model's answers were right
 /// (Acc1) for 40 % of tracks under 0.4, 59 % at 0.4–0.6, 80 % at 0.6–0.8 and 88 % above (README, "Confidence and no
 /// tempo"). An input without a tempo gets no estimate at all but a <see cref="NoTempoException"/>.
+/// <para><see cref="Onsets"/> is the spectral-flux onset envelope of the whole input on which the estimate's evidence
+/// was measured (the DSP baseline's, 43 frames/s: a few hundred bytes a minute), kept so that
+/// <see cref="Beats.BeatTracker.Track(TempoEstimate, CancellationToken)"/> tracks the beats without decoding the
+/// audio a second time; null from a method that computes none.</para>
 /// </summary>
 public sealed record TempoEstimate(
     string? File, double Bpm, double Bpm2, double Salience, double Confidence, double DurationSeconds,
-    int Chunks, string Readout, IReadOnlyList<TempoPoint>? Curve = null);
+    int Chunks, string Readout, IReadOnlyList<TempoPoint>? Curve = null, Beats.BeatActivation? Onsets = null);

@@ -59,7 +59,6 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (IsDsp && Hop is not null) return ValidationResult.Error("--hop: the dsp method has no chunk hop");
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
-            if (Beats && Paths.Contains(StdinArgument)) return ValidationResult.Error("--beats: standard input can be read only once, but the beats need the audio again after the tempo");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -137,7 +136,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
                     ? new EstimateRow(outcome.Path, r, null)
                     : new EstimateRow(outcome.Path, null, outcome.Error!.Subject is null ? $"{outcome.Path}: {outcome.Error.Message}" : outcome.Error.Message);
                 if (row.Estimate is not null && plots is not null) row = DrawPlot(row, plots[row.File], console);
-                if (row.Estimate is { } found && beats is not null) row = AddBeats(row, beats, found.Bpm, stop.Token);
+                if (row.Estimate is { } found && beats is not null) row = AddBeats(row, beats, found, stop.Token);
                 console.Detail($"{row.File}: {outcome.Elapsed.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s"
                     + (row.Estimate is { } e ? $", {e.Chunks} chunk(s)" : ", failed") + $", {FormatOf(row.File)}");
                 Emit(row);
@@ -221,10 +220,11 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         }
     }
 
-    /// <summary>The row with the beats of its file at the tempo just estimated; a file that fails now fails as a whole.</summary>
-    private static EstimateRow AddBeats(EstimateRow row, BeatTracker tracker, double bpm, CancellationToken ct)
+    /// <summary>The row with the beats at the tempo just estimated, from the onset envelope the estimate carries (the
+    /// file is not decoded again); a file that fails now fails as a whole.</summary>
+    private static EstimateRow AddBeats(EstimateRow row, BeatTracker tracker, TempoEstimate estimate, CancellationToken ct)
     {
-        try { return row with { Beats = tracker.Track(row.File, bpm, ct) }; }
+        try { return row with { Beats = tracker.Track(estimate, ct) }; }
         catch (EquiTempoException e) { return row with { Estimate = null, Error = e.Message }; }
     }
 

@@ -120,7 +120,7 @@ public sealed class DspTempoEstimator : ITempoMethod
                     curve.Add(new TempoPoint(tg.SegmentTimes[s], range.Clamp(local.Bpm)));
         }
         return new TempoEstimate(name, bpm, second is TempoPeak p2 ? range.Clamp(p2.Bpm) : bpm, salience, confidence,
-            duration, a.LoudParts, "tempogram", curve);
+            duration, a.LoudParts, "tempogram", curve, new Beats.BeatActivation(a.Envelope, Config.Onset.FramesPerSecond));
     }
 
     public void Dispose() => _onsets.Dispose();

@@ -6,6 +6,12 @@ namespace EquiTempo.Beats;
 public sealed record BeatActivation(float[] Values, double FramesPerSecond)
 {
     public double FrameSeconds(int frame) => frame / FramesPerSecond;
+
+    // Equal values, not the same array: two estimates of the same audio carry equal activations.
+    public bool Equals(BeatActivation? other) =>
+        other is not null && FramesPerSecond == other.FramesPerSecond && Values.AsSpan().SequenceEqual(other.Values);
+
+    public override int GetHashCode() => HashCode.Combine(FramesPerSecond, Values.Length);
 }
 
 /// <summary>

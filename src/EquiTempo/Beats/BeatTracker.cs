@@ -55,6 +55,24 @@ public sealed class BeatTracker : IDisposable
         return Track(path, activation, duration, (() => bpm, GivenTempoSource), ct);
     }
 
+    /// <summary>The beats at the tempo of an estimate just made (by the model or the DSP baseline), from the onset
+    /// envelope the estimate carries (<see cref="TempoEstimate.Onsets"/>): the audio is not decoded a second time.
+    /// That envelope is this tracker's default activation (the DSP onset strength with its default settings, at
+    /// the estimator's rate: the same frames, 43 a second); a tracker given another activation source or onset
+    /// settings, or an estimate without an envelope, reads the estimate's file instead.</summary>
+    public BeatTrack Track(TempoEstimate estimate, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(estimate);
+        CheckBpm(estimate.Bpm);
+        if (_ownsActivation && Config.Onset == DefaultOnsets && estimate.Onsets is { } onsets)
+            return Track(estimate.File, onsets, estimate.DurationSeconds, (() => estimate.Bpm, GivenTempoSource), ct);
+        if (estimate.File is null)
+            throw new ArgumentException("the estimate carries no onset envelope and names no file to read the audio from", nameof(estimate));
+        return Track(estimate.File, estimate.Bpm, ct);
+    }
+
+    private static readonly OnsetStrengthConfig DefaultOnsets = new();
+
     /// <summary>The beats of decoded audio at a tempo already known.</summary>
     public BeatTrack Track(AudioBuffer audio, double bpm, string? name = null, CancellationToken ct = default)
     {

@@ -135,7 +135,8 @@ public sealed class TempoEstimator : ITempoMethod
         var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio,
             Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
                 : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
-        return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve);
+        return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve,
+            new Beats.BeatActivation(onsetEnvelope, _onsets.Config.FramesPerSecond));
     }
 
     public void Dispose()

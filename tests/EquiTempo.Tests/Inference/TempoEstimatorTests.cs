@@ -84,7 +84,13 @@ public class TempoEstimatorTests : IDisposable
         var streamed = est.Estimate(path);
         var decoded = est.Estimate(AudioDecoder.DecodeMono(path, 44100), name: path);
         var native = est.Estimate(AudioDecoder.DecodeMono(path, fileRate), name: path);   // resampled by the estimator
-        Assert.Equal(decoded, streamed);
+        Assert.Equal(decoded with { Onsets = null }, streamed with { Onsets = null });
+        // The streamed onset envelope is the whole signal's but for its dB floor, which follows the loudest frame so far
+        // (OnsetStrength) instead of the loudest of the whole signal: 0.7 % of the peak at most on this click track.
+        var (a, b) = (decoded.Onsets!.Values, streamed.Onsets!.Values);
+        Assert.Equal(a.Length, b.Length);
+        float scale = a.Max();
+        Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) <= 0.02f * scale, $"{p.First} against {p.Second}"));
         Assert.Equal(decoded.Bpm, native.Bpm, 4);
         Assert.Equal(hop is null ? 3 : 5, streamed.Chunks);   // starts 0, 5, 10, 15, 20 s: the one at 20 s reaches the end
     }
