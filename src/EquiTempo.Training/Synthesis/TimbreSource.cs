@@ -222,7 +222,7 @@ public sealed class SampleKitSource : TimbreSource
         {
             if (chosen.TryGetValue(note, out var s)) return s;
             foreach (int n in new[] { note }.Concat(Fallbacks.GetValueOrDefault(note, Array.Empty<int>())))
-                if (_samples.TryGetValue(n, out var files) && files.Count > 0) { s = Load(files[rng.Next(files.Count)], ct); break; }
+                if (_samples.TryGetValue(n, out var files) && files.Count > 0 && (s = FirstDecodable(files, rng.Next(files.Count), ct)) is not null) break;
             chosen[note] = s!;
             return s;
         }
@@ -236,6 +236,19 @@ public sealed class SampleKitSource : TimbreSource
             for (int k = 0; k < sample.Length && at + k < y.Length; k++) y[at + k] += g * sample[k];
         }
         return y;
+    }
+
+    /// <summary>The sample at <paramref name="first"/>, or the next one that decodes: lmms-common ships a few files
+    /// (drums/kick04.ogg) that are Vorbis inside a WAV header (codec 0x674F), which neither our decoders nor ffmpeg
+    /// read. Null when none of the voice's files decodes.</summary>
+    private static float[]? FirstDecodable(IReadOnlyList<string> files, int first, CancellationToken ct)
+    {
+        for (int k = 0; k < files.Count; k++)
+        {
+            try { return Load(files[(first + k) % files.Count], ct); }
+            catch (EquiTempoException e) when (e.Reason == ErrorReason.InvalidData) { }
+        }
+        return null;
     }
 
     /// <summary>A sample decoded to mono at <see cref="TimbreSource.SampleRate"/>, peak 1, leading silence cut, at most 2 s (faded out).</summary>
