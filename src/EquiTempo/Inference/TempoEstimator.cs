@@ -71,12 +71,17 @@ public sealed class TempoEstimator : ITempoMethod
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
     /// embedded in the assembly: no file beside the binaries is needed).</summary>
     public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null) =>
-        modelPath is not null && LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), config)
+        modelPath is not null && LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config)
             : Create(modelPath is null ? ShippedModels.Load(ShippedModels.Default) : TempoModel.Load(modelPath), config);
 
-    private static TempoEstimator CreateLogTempo(LogTempoModel model, EstimatorConfig? config)
+    private static TempoEstimator CreateLogTempo(LogTempoModel model, string path, EstimatorConfig? config)
     {
         try { return new TempoEstimator(model, config); }
+        catch (ModelFileException e) when (e.Subject is null)
+        {
+            model.Dispose();
+            throw new ModelFileException(path, e.Problem, e);   // name the file: the model alone does not know it
+        }
         catch { model.Dispose(); throw; }
     }
 
