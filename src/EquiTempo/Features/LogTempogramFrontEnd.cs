@@ -1,4 +1,3 @@
-using EquiTempo.Model;
 using static TorchSharp.torch;
 
 namespace EquiTempo.Features;
@@ -67,6 +66,7 @@ public sealed class LogTempogramFrontEnd : IDisposable
     private readonly Tensor? _smoothing;   // (1, 1, taps)
     private readonly Tensor _lagMatrix;    // (lags, Bins): linear interpolation at each tempo's lag
     private readonly int _lags;
+    private readonly Tensor _floor = tensor(1e-12f);
 
     public LogTempogramFrontEnd(ModelInput input, LogTempogramConfig? config = null)
     {
@@ -107,7 +107,9 @@ public sealed class LogTempogramFrontEnd : IDisposable
         using var scope = NewDisposeScope();
         var x = logMel.squeeze(1);                                                       // (N, M, T)
         long t = x.shape[2];
-        var flux = (x[.., .., 1..] - x[.., .., ..(int)(t - 1)]).clamp_min_(HeldScalars.Zero); // (N, M, T-1)
+        // No op here takes a number where LibTorch wants a Scalar (relu, a complex abs, tensor − tensor, maximum with a tensor):
+        // such temporaries can be freed by a GC during the call (see Model.HeldScalars), and Features does not depend on Model.
+        var flux = (x[.., .., 1..] - x[.., .., ..(int)(t - 1)]).relu_();                    // (N, M, T-1)
         var bands = matmul(_bandMatrix, flux);                                            // (N, B, T-1)
         bands = bands - bands.mean(new long[] { 2 }, keepdim: true);
         long n = bands.shape[0], b = bands.shape[1], frames = bands.shape[2];
@@ -116,11 +118,11 @@ public sealed class LogTempogramFrontEnd : IDisposable
         long nfft = 1;
         while (nfft < 2 * frames) nfft <<= 1;
         var spec = fft.rfft(bands, nfft, dim: 2);
-        var power = spec.real.square().add(spec.imag.square(), HeldScalars.One);   // HeldScalars: tensor + tensor passes an alpha
+        var power = spec.abs().square();
         var acf = fft.irfft(power, nfft, dim: 2)[.., .., .._lags];                        // (N, B, lags)
         var overlap = tensor(Enumerable.Range(0, _lags).Select(lag => (float)Math.Max(1, frames - lag)).ToArray());   // T − τ frames overlap at lag τ
         acf = acf / overlap;
-        acf = acf / acf[.., .., 0..1].clamp_min(HeldScalars.Of(1e-12));
+        acf = acf / maximum(acf[.., .., 0..1], _floor);                                     // silence: 0, not NaN
         return matmul(acf, _lagMatrix).MoveToOuterDisposeScope();                         // (N, B, Bins)
     }
 
@@ -129,5 +131,6 @@ public sealed class LogTempogramFrontEnd : IDisposable
         _bandMatrix.Dispose();
         _smoothing?.Dispose();
         _lagMatrix.Dispose();
+        _floor.Dispose();
     }
 }
