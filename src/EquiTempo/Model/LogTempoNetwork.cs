@@ -8,8 +8,8 @@ namespace EquiTempo.Model;
 /// <summary>
 /// Settings of the log-tempo network (issue 12). Defaults: 3 conv layers of 16 channels, kernel 5 bins (a ±8.7 % context
 /// at 24 bins an octave), and a Toeplitz layer spanning 72 bins (3 octaves) each side: a peak can be moved anywhere in
-/// a 3-octave crop, which is what a learnt per-model offset or a choice between periodicity peaks needs. About 2,300
-/// parameters (9 kB): small enough that the tempogram, not the network, carries the tempo.
+/// a 3-octave crop, which is what a learnt per-model offset or a choice between periodicity peaks needs. 1,857
+/// parameters (7 kB): small enough that the tempogram, not the network, carries the tempo.
 /// </summary>
 public sealed record LogTempoNetworkConfig(int Channels = 16, int Layers = 3, int KernelSize = 5, int ToeplitzSpan = 72)
 {
