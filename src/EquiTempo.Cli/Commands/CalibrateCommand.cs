@@ -20,13 +20,16 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [CommandOption("--evaluate <INDEX>"), Description("After fitting, report Acc1/Acc2 of the scale readout on this labelled index.")]
         public string? Evaluate { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 42;
+        [CommandOption("--min-prior-octaves <W>"), Description("Log-tempo models: the narrowest metrical prior the fit may choose (0.5–2 octaves; default 1).")]
+        public double? MinPriorOctaves { get; init; }
         public override ValidationResult Validate() => OptionChecks.First(
             OptionChecks.Required("--model", Model),
             OptionChecks.NotAFolder("--model", Model),
             OptionChecks.NotAFolder("--out", Out),
             OptionChecks.IntRange("--examples", Examples, 2, MaxExamples),
             OptionChecks.Needs("--max-tracks", MaxTracks is not null, "--labels", Labels is not null),
-            OptionChecks.IntRange("--max-tracks", MaxTracks, 1));
+            OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
+            OptionChecks.Range("--min-prior-octaves", MinPriorOctaves, 0.5, 2));
 
         /// <summary>The renders are held in memory together (2.4 MB each at the default chunk).</summary>
         private const int MaxExamples = 1000;
@@ -74,7 +77,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
             throw EquiTempoException.InvalidSetting(s.Labels is not null ? "--labels" : "--evaluate", $"{s.Model} is a log-tempo model, which is calibrated on renders only (measure it with eval)");
         var output = s.Out ?? s.Model;
         var fit = EquiTempo.Training.LogTempo.LogTempoCalibrator.Calibrate(s.Model, output,
-            new EquiTempo.Training.LogTempo.LogTempoCalibrationConfig(Examples: s.Examples, Seed: s.Seed));
+            new EquiTempo.Training.LogTempo.LogTempoCalibrationConfig(Examples: s.Examples, Seed: s.Seed, MinPriorOctaves: s.MinPriorOctaves ?? new EquiTempo.Training.LogTempo.LogTempoCalibrationConfig().MinPriorOctaves));
         var r = fit.Readout;
         var t = new Table().AddColumns("measure", "value");
         t.AddRow("offset (bins)", r.OffsetBins.ToString("F2"));

@@ -107,7 +107,7 @@ public sealed class LogTempogramFrontEnd : IDisposable
         using var scope = NewDisposeScope();
         var x = logMel.squeeze(1);                                                       // (N, M, T)
         long t = x.shape[2];
-        // No op here takes a number where LibTorch wants a Scalar (relu, a complex abs, tensor − tensor, maximum with a tensor):
+        // No op here takes a number where LibTorch wants a Scalar (relu, a complex abs, x·x, tensor − tensor, maximum with a tensor):
         // such temporaries can be freed by a GC during the call (see Model.HeldScalars), and Features does not depend on Model.
         var flux = (x[.., .., 1..] - x[.., .., ..(int)(t - 1)]).relu_();                    // (N, M, T-1)
         var bands = matmul(_bandMatrix, flux);                                            // (N, B, T-1)
@@ -118,7 +118,8 @@ public sealed class LogTempogramFrontEnd : IDisposable
         long nfft = 1;
         while (nfft < 2 * frames) nfft <<= 1;
         var spec = fft.rfft(bands, nfft, dim: 2);
-        var power = spec.abs().square();
+        var magnitude = spec.abs();
+        var power = magnitude.mul(magnitude);   // not square(): TorchSharp passes it a temporary Scalar (eval crashed in pow)
         var acf = fft.irfft(power, nfft, dim: 2)[.., .., .._lags];                        // (N, B, lags)
         var overlap = tensor(Enumerable.Range(0, _lags).Select(lag => (float)Math.Max(1, frames - lag)).ToArray());   // T − τ frames overlap at lag τ
         acf = acf / overlap;
