@@ -52,22 +52,14 @@ public sealed class EquivariantObjective : ITrainingObjective<PairBatch>, IDispo
     }
 
     /// <summary>Reads, stretches and turns into log-mel one epoch's pairs, a batch at a time, on the loader thread.</summary>
-    public void ProduceEpoch(int epoch, Action<PairBatch> write, CancellationToken ct)
-    {
-        var order = RunFolder.EpochOrder(_train, _cfg.ExcerptsPerFile, _cfg.Seed, epoch);
-        for (int s = 0; s < StepsPerEpoch; s++)
-        {
-            ct.ThrowIfCancellationRequested();
-            int from = s * _cfg.BatchPairs, count = Math.Min(_cfg.BatchPairs, order.Count - from);
-            // One thread: the other core belongs to the network step running meanwhile.
-            var ok = SamplePairs(order, from, count, k => DeterministicSeed.Mix(_cfg.Seed, epoch, k), 1, Skipped, ct);
-            // The front end runs here too. It used to run on the training thread because two threads'
-            // LibTorch ops each started an OpenMP team and the teams spun against each other on 2 cores
-            // (training fell to ~11 views/s); LibTorch now runs on one thread during training (see
-            // SelfSupervisedTrainer) and the network's kernels share the cores out dynamically.
-            if (ok.Count > 0) write(PairBatch.Build(ok, _frontEnd, _cfg.Stretch, _viewSamples));
-        }
-    }
+    public void ProduceEpoch(int epoch, Action<PairBatch> write, CancellationToken ct) =>
+        // The front end runs here too. It used to run on the training thread because two threads'
+        // LibTorch ops each started an OpenMP team and the teams spun against each other on 2 cores
+        // (training fell to ~11 views/s); LibTorch now runs on one thread during training (see
+        // SelfSupervisedTrainer) and the network's kernels share the cores out dynamically.
+        SeededDraws.Epoch(_train, _cfg, StepsPerEpoch, epoch, _sampler.Sample, Build, write, Skipped, ct);
+
+    private PairBatch Build(List<ViewPair> pairs) => PairBatch.Build(pairs, _frontEnd, _cfg.Stretch, _viewSamples);
 
     public StepOutcome Step(PairBatch batch)
     {
@@ -98,32 +90,7 @@ public sealed class EquivariantObjective : ITrainingObjective<PairBatch>, IDispo
         t["wall_seconds"] = TrainingLoop.F(e.WallSeconds);
     }
 
-    /// <summary>Validation pairs are drawn once with a fixed seed, so the loss is comparable across epochs.</summary>
-    private List<PairBatch> BuildValidationBatches(IReadOnlyList<CorpusFile> val)
-    {
-        var batches = new List<PairBatch>();
-        for (int from = 0; from < val.Count; from += _cfg.BatchPairs)
-        {
-            // Built before training starts, so both cores can decode and stretch.
-            var ok = SamplePairs(val, from, Math.Min(_cfg.BatchPairs, val.Count - from), k => DeterministicSeed.Mix(_cfg.Seed, -1, k), 2, null, default);
-            if (ok.Count > 0) batches.Add(PairBatch.Build(ok, _frontEnd, _cfg.Stretch, _viewSamples));
-        }
-        return batches;
-    }
-
-    /// <summary>Pairs for files[from .. from+count), the k-th drawn with its own RNG seeded by seedOf(k);
-    /// files that fail to decode are reported to <paramref name="skipped"/> and left out.</summary>
-    private List<ViewPair> SamplePairs(IReadOnlyList<CorpusFile> files, int from, int count,
-        Func<int, int> seedOf, int parallelism, ConcurrentBag<string>? skipped, CancellationToken ct)
-    {
-        var pairs = new ViewPair?[count];
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, k =>
-        {
-            try { pairs[k] = _sampler.Sample(files[from + k], new Random(seedOf(from + k))); }
-            catch (Exception e) when (e is AudioFormatException or IOException) { skipped?.Add(e.Message); }
-        });
-        return pairs.Where(p => p != null).Select(p => p!).ToList();
-    }
+    private List<PairBatch> BuildValidationBatches(IReadOnlyList<CorpusFile> val) => SeededDraws.Validation(val, _cfg, _sampler.Sample, Build);
 
     public void Dispose()
     {

@@ -54,7 +54,7 @@ internal sealed class RunFolder
     }
 
     /// <summary>Ends an epoch: checkpoint and optimiser state, model.eqtm when the epoch is the best so far, then the state.</summary>
-    public void SaveEpoch<T>(TempoModel model, TorchSharp.Modules.OptimizerHelper opt, bool best, T state)
+    public void SaveEpoch<T>(IModelFile model, TorchSharp.Modules.OptimizerHelper opt, bool best, T state)
     {
         model.Save(CheckpointPath);
         var tmp = OptimizerPath + ".tmp";

@@ -44,35 +44,32 @@ public sealed class SelfSupervisedTrainer
         _netCfg = network ?? new TcnConfig();
     }
 
-    private sealed record RunState(int CompletedEpochs, double? BestValidationLoss, int Seed);
+    internal sealed record RunState(int CompletedEpochs, double? BestValidationLoss, int Seed);
+
+    /// <summary>The start every self-supervised run shares (either family): the config checked, LibTorch's threads set, the
+    /// run folder opened and its state fresh or resumed, and the model input (a resumed run keeps its checkpoint's).</summary>
+    internal static (RunFolder Run, RunState State, ModelInput Input) Begin(TrainingConfig cfg, string outDir, bool resume, string what, Func<ModelInput> freshInput)
+    {
+        cfg.Validated();
+        if (cfg.LibTorchThreads is int th) set_num_threads(th);
+        var run = new RunFolder(outDir);
+        var state = run.StartOrResume(resume, new RunState(0, null, cfg.Seed), what);
+        return (run, state, resume ? TempoModel.ReadMetadata(run.CheckpointPath).Input : freshInput());
+    }
+
+    /// <summary>The loop's state at the start of a run from the saved state.</summary>
+    internal static LoopState LoopStart(RunState state) => new(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0);
 
     public TrainingResult Run(IEnumerable<string> audioInputs, string outDir, bool resume = false,
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken ct = default)
     {
         log ??= _ => { };
-        _cfg.Validated();
-        if (_cfg.LibTorchThreads is int th) set_num_threads(th);
-        var run = new RunFolder(outDir);
-        var state = run.StartOrResume(resume, new RunState(0, null, _cfg.Seed), "training run");
-
         // A resumed or started-from model keeps the input it was made with.
-        var input = resume ? TempoModel.ReadMetadata(run.CheckpointPath).Input
-            : _cfg.InitFrom is { } from ? TempoModel.ReadMetadata(from).Input : _input;
-        var cache = _cfg.DecodeCacheDirectory == "" ? null : new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, input.SampleRate);
-        if (cache is not null) log($"decoding the corpus into {cache.Directory} (once; later runs reuse it)");
-        int scanned = 0;
-        var (files, skipped) = AudioCorpus.Scan(audioInputs, _cfg.MinFileSeconds, cache, (_, total) =>
-        {
-            int k = Interlocked.Increment(ref scanned);
-            if (k % 50 == 0 || k == total) log($"  {k}/{total} files ready");
-        });
-        foreach (var s in skipped) log($"skipped {s}");
-        if (files.Count == 0)
-            throw new EquiTempoException(ErrorReason.InvalidData, null, $"no usable audio files: all {skipped.Count} were skipped (first: {skipped[0]})");
-        var (train, val) = AudioCorpus.Split(files, _cfg.ValidationFraction, _cfg.Seed);
+        var (run, state, input) = Begin(_cfg, outDir, resume, "training run", () => _cfg.InitFrom is { } from ? TempoModel.ReadMetadata(from).Input : _input);
+        var (train, val, skipped, cache) = TrainingCorpus.Prepare(_cfg, audioInputs, input.SampleRate, log);
         run.WriteSetup(train.Select(f => f.Path), val.Select(f => f.Path),
             new { training = _cfg, input, frontEnd = _frontCfg, network = _netCfg, trainFiles = train.Count, validationFiles = val.Count });
-        log($"{files.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
+        log($"{train.Count + val.Count} files: {train.Count} for training, {val.Count} for validation ({train.Sum(f => f.DurationSeconds) / 3600:F1} h / {val.Sum(f => f.DurationSeconds) / 3600:F1} h)");
 
         manual_seed(_cfg.Seed);   // a fresh network's initial weights; the loop seeds each epoch itself
         var meta = new ModelMetadata { Input = input, Network = _netCfg, FrontEnd = _frontCfg, Description = "self-supervised (equivariant ratio loss)" };
@@ -80,7 +77,7 @@ public sealed class SelfSupervisedTrainer
             : _cfg.InitFrom is { } start ? StartFrom(start, meta) : new TempoModel(meta);
         using var frontEnd = model.CreateFrontEnd();
         using var objective = new EquivariantObjective(model, _cfg, train, val, frontEnd, cache);
-        var outcome = TrainingLoop.Run(objective, model, outDir, new LoopState(state.CompletedEpochs, 0, state.BestValidationLoss, Array.Empty<double>(), 0),
+        var outcome = TrainingLoop.Run(objective, model, outDir, LoopStart(state),
             s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
             resume, progress, log, ct);
         var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();

@@ -68,7 +68,7 @@ public static class TrainingLoop
 {
     /// <param name="start">The fresh state, or the resumed one.</param>
     /// <param name="toSaved">The record written to state.json for a loop state (each entry point keeps its own file format).</param>
-    public static LoopOutcome Run<TBatch>(ITrainingObjective<TBatch> objective, TempoModel model, string runDirectory, LoopState start,
+    public static LoopOutcome Run<TBatch>(ITrainingObjective<TBatch> objective, IModelFile model, string runDirectory, LoopState start,
         Func<LoopState, object> toSaved, TrainingLoopOptions options, bool resume, IProgress<TrainingProgress>? progress = null,
         Action<string>? log = null, CancellationToken ct = default)
     {
@@ -86,7 +86,7 @@ public static class TrainingLoop
         finally { set_num_threads(threads); }
     }
 
-    private static LoopOutcome RunOnOneLibTorchThread<TBatch>(ITrainingObjective<TBatch> objective, TempoModel model, string runDirectory,
+    private static LoopOutcome RunOnOneLibTorchThread<TBatch>(ITrainingObjective<TBatch> objective, IModelFile model, string runDirectory,
         LoopState start, Func<LoopState, object> toSaved, TrainingLoopOptions options, bool resume, IProgress<TrainingProgress>? progress,
         Action<string>? log, CancellationToken ct)
     {

@@ -44,10 +44,14 @@ public sealed class ViewPairSampler
         return room > 0 ? rng.NextDouble() * room : 0;
     }
 
-    public ViewPair Sample(CorpusFile file, Random rng)
+    public ViewPair Sample(CorpusFile file, Random rng) => Sample(file, rng, DrawRate);
+
+    /// <summary>As <see cref="Sample(CorpusFile, Random)"/> with the two rates drawn by <paramref name="drawRate"/> (after
+    /// the start): the log-tempo objective draws rates whose shift on its tempo axis is a whole number of bins.</summary>
+    public ViewPair Sample(CorpusFile file, Random rng, Func<Random, float> drawRate)
     {
         double start = DrawStartSeconds(file, rng);
-        float ai = DrawRate(rng), aj = DrawRate(rng);
+        float ai = drawRate(rng), aj = drawRate(rng);
         int sourceLength = SourceLength(_cfg.MaxRate);   // one length for every pair, so feature-mode batches stack
         var excerpt = _cache is not null
             ? _cache.Read(file.Path, (long)(start * _sampleRate), sourceLength)

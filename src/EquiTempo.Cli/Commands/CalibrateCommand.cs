@@ -20,13 +20,16 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
         [CommandOption("--evaluate <INDEX>"), Description("After fitting, report Acc1/Acc2 of the scale readout on this labelled index.")]
         public string? Evaluate { get; init; }
         [CommandOption("--seed <N>")] public int Seed { get; init; } = 42;
+        [CommandOption("--min-prior-octaves <W>"), Description("Log-tempo models: the narrowest metrical prior the fit may choose (0.5–2 octaves; default 1).")]
+        public double? MinPriorOctaves { get; init; }
         public override ValidationResult Validate() => OptionChecks.First(
             OptionChecks.Required("--model", Model),
             OptionChecks.NotAFolder("--model", Model),
             OptionChecks.NotAFolder("--out", Out),
             OptionChecks.IntRange("--examples", Examples, 2, MaxExamples),
             OptionChecks.Needs("--max-tracks", MaxTracks is not null, "--labels", Labels is not null),
-            OptionChecks.IntRange("--max-tracks", MaxTracks, 1));
+            OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
+            OptionChecks.Range("--min-prior-octaves", MinPriorOctaves, 0.5, 2));
 
         /// <summary>The renders are held in memory together (2.4 MB each at the default chunk).</summary>
         private const int MaxExamples = 1000;
@@ -34,6 +37,7 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)
     {
+        if (LogTempoModel.IsLogTempoFile(s.Model)) return CalibrateLogTempo(s);
         IReadOnlyList<EquiTempo.Evaluation.LabelledTrack>? labels = null;
         if (s.Labels is not null)
         {
@@ -63,6 +67,28 @@ public sealed class CalibrateCommand : Command<CalibrateCommand.Settings>
             var e = ScaleCalibration.Evaluate(model.Network, fe, fit.Scale, evaluation, w => Console.Error.WriteLine($"warning: {w}"));
             AnsiConsole.MarkupLineInterpolated($"evaluation on {s.Evaluate}: n = {e.Tracks}, Acc1 = {e.Acc1:P1}, Acc2 = {e.Acc2:P1}, r(log z, log BPM) = {e.LogCorrelation:F3}");
         }
+        return 0;
+    }
+
+    /// <summary>A log-tempo model: its offset and metrical-level prior fitted on renders (the label-free route only).</summary>
+    private static int CalibrateLogTempo(Settings s)
+    {
+        if (s.Labels is not null || s.Evaluate is not null)
+            throw EquiTempoException.InvalidSetting(s.Labels is not null ? "--labels" : "--evaluate", $"{s.Model} is a log-tempo model, which is calibrated on renders only (measure it with eval)");
+        var output = s.Out ?? s.Model;
+        var fit = EquiTempo.Training.LogTempo.LogTempoCalibrator.Calibrate(s.Model, output,
+            new EquiTempo.Training.LogTempo.LogTempoCalibrationConfig(Examples: s.Examples, Seed: s.Seed, MinPriorOctaves: s.MinPriorOctaves ?? new EquiTempo.Training.LogTempo.LogTempoCalibrationConfig().MinPriorOctaves));
+        var r = fit.Readout;
+        var t = new Table().AddColumns("measure", "value");
+        t.AddRow("offset (bins)", r.OffsetBins.ToString("F2"));
+        t.AddRow("prior", r.PriorCentreBpm is double c ? $"log-normal at {c:F1} BPM, {r.PriorOctaves:F2} octaves" : "none");
+        t.AddRow("examples", fit.Examples.ToString());
+        t.AddRow("folded spread of log2(peak / tempo)", $"{fit.FoldedSpreadOctaves:F3} octaves");
+        t.AddRow("Acc1 on the renders: peak / with prior", $"{fit.Acc1Peak:P1} / {fit.Acc1Prior:P1}");
+        t.AddRow("Acc2 on the renders", fit.Acc2.ToString("P1"));
+        t.AddRow("source", Markup.Escape(r.Source));
+        AnsiConsole.Write(t);
+        AnsiConsole.MarkupLineInterpolated($"[green]saved[/] {output}");
         return 0;
     }
 }

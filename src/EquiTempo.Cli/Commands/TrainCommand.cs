@@ -13,6 +13,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string[] Audio { get; init; } = Array.Empty<string>();
         [CommandOption("-o|--out <DIR>"), Description("Run folder: checkpoints, config.json, logs, model.eqtm.")]
         public string Out { get; init; } = "";
+        [CommandOption("--family <FAMILY>"), Description("paper (default: the paper's TCN and ratio loss) or log-tempo (issue 12: tempogram on a log-tempo axis, shift-equivariant network, shifted cross-entropy).")]
+        public string Family { get; init; } = PaperFamily;
         [CommandOption("--resume"), Description("Continue the run in --out from its last completed epoch.")]
         public bool Resume { get; init; }
         [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
@@ -36,7 +38,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--min-seconds <S>"), Description("Skip files shorter than this.")] public double? MinSeconds { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
 
+        public const string PaperFamily = "paper";
+        public bool IsLogTempo => Family.Equals(EquiTempo.Model.LogTempoModel.FamilyName, StringComparison.OrdinalIgnoreCase);
+
         public override ValidationResult Validate() => OptionChecks.First(
+            OptionChecks.OneOf("--family", Family, PaperFamily, EquiTempo.Model.LogTempoModel.FamilyName),
+            IsLogTempo && Stretch == "features" ? "--stretch features: the log-tempo family stretches on the waveform only" : null,
+            IsLogTempo && Init is not null ? "--init: the log-tempo family has one initialisation" : null,
+            IsLogTempo && InitFrom is not null ? "--init-from: the log-tempo family starts from a fresh network" : null,
+            IsLogTempo && MicroBatch is not null ? "--micro-batch: the log-tempo family has no micro-batches" : null,
             OptionChecks.Required("--audio", Audio),
             OptionChecks.Required("--out", Out),
             OptionChecks.NotAFile("--out", Out),
@@ -74,12 +84,21 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
         };
-        var net = new EquiTempo.Model.TcnConfig(Init: s.Init == "pytorch" ? EquiTempo.Model.TcnInit.PyTorchDefault : EquiTempo.Model.TcnInit.SignalPreserving);
         var input = s.ExcerptSamples is int chunk ? new EquiTempo.Features.ModelInput(ChunkSamples: chunk) : new EquiTempo.Features.ModelInput();
-        var trainer = new SelfSupervisedTrainer(cfg, input, network: net);
-        var result = TrainingConsole.Run("training", (progress, log) => trainer.Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken));
+        // A resumed run keeps its family, whichever --family says.
+        bool logTempo = s.IsLogTempo || (s.Resume && EquiTempo.Model.LogTempoModel.IsLogTempoFile(Path.Combine(s.Out, SelfSupervisedTrainer.CheckpointFileName)));
+        var result = logTempo
+            ? TrainingConsole.Run("training", (progress, log) => new EquiTempo.Training.LogTempo.LogTempoTrainer(cfg, input: input).Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken))
+            : TrainPaper(s, cfg, input, cancellationToken);
         if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; {TrainingConsole.ModelLine(result.ModelPath)}");
         return 0;
+    }
+
+    private static TrainingResult TrainPaper(Settings s, TrainingConfig cfg, EquiTempo.Features.ModelInput input, CancellationToken cancellationToken)
+    {
+        var net = new EquiTempo.Model.TcnConfig(Init: s.Init == "pytorch" ? EquiTempo.Model.TcnInit.PyTorchDefault : EquiTempo.Model.TcnInit.SignalPreserving);
+        var trainer = new SelfSupervisedTrainer(cfg, input, network: net);
+        return TrainingConsole.Run("training", (progress, log) => trainer.Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken));
     }
 }

@@ -13,6 +13,12 @@ public sealed record ChunkOutput(double StartSeconds, double CentreSeconds, bool
         new(chunk.StartSeconds, chunk.CentreSeconds, chunk.Voiced, z, classProbabilities);
 }
 
+/// <summary>Chunks → one <see cref="ChunkOutput"/> per chunk, in order: the estimator's network stage, one kind per model family.</summary>
+public interface IChunkNetwork
+{
+    List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default);
+}
+
 /// <summary>
 /// Chunks → per-chunk network outputs, in batches of <see cref="BatchChunks"/>: the front end turns a batch into
 /// log-mel spectrograms on the caller's thread, then the network's embedding gives z and (with a class head)
@@ -20,7 +26,7 @@ public sealed record ChunkOutput(double StartSeconds, double CentreSeconds, bool
 /// uses every core inside one call). The network is put in evaluation mode; the front end and model are the
 /// caller's and stay open.
 /// </summary>
-public sealed class ChunkNetwork
+public sealed class ChunkNetwork : IChunkNetwork
 {
     private readonly TempoModel _model;
     private readonly LogMelFrontEnd _frontEnd;

@@ -17,39 +17,73 @@ namespace EquiTempo.Inference;
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
 {
-    private readonly TempoModel _model;
+    private readonly ModelMetadata _metadata;
+    private readonly IDisposable _model;
     private readonly LogMelFrontEnd _frontEnd;
+    private readonly IDisposable? _tempogram;
     private readonly Chunker _chunker;
     private readonly Chunker _curveChunker;
     private readonly SilenceGate _gate;
-    private readonly ChunkNetwork _network;
+    private readonly IChunkNetwork _network;
     private readonly ChunkReadout _readout;
     private readonly OnsetStrength _onsets;
     private readonly TempoEvidenceGate _evidence;
     public EstimatorConfig Config { get; }
-    public ModelMetadata Metadata => _model.Metadata;
+    public ModelMetadata Metadata => _metadata;
 
     public TempoEstimator(TempoModel model, EstimatorConfig? config = null)
     {
         var stored = model.Metadata.PreferredReadout
             ?? throw new ModelFileException(null, "the model has no tempo readout yet (a self-supervised network alone gives z, not BPM): it needs a calibrated scale or a trained class head");
+        _metadata = model.Metadata;
         var input = model.Metadata.Input;
         Config = (config ?? new EstimatorConfig()).Validated(input);
         _model = model;
         _frontEnd = model.CreateFrontEnd();
-        _chunker = Chunker.WithHop(input, Config.HopSeconds);
-        _curveChunker = Chunker.WithHop(input, Config.LocalHopSeconds);
-        _gate = new SilenceGate(Config.SilenceDbfs);
         _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
         _readout = ChunkReadout.For(stored, Config.Tolerance, Config.Range);
-        _onsets = new OnsetStrength(OnsetStrengthConfig.AtRate(input.SampleRate));
-        _evidence = new TempoEvidenceGate(Config.Evidence);
+        (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
     }
+
+    /// <summary>A log-tempo model (issue 12): the same chain with its tempogram and network as the network stage and its
+    /// calibrated offset and prior as the readout.</summary>
+    public TempoEstimator(LogTempoModel model, EstimatorConfig? config = null)
+    {
+        var stored = model.Readout
+            ?? throw new ModelFileException(null, "the log-tempo model is not calibrated yet (its bins have no absolute tempo): run calibrate on it");
+        _metadata = model.Metadata;
+        var input = model.Metadata.Input;
+        Config = (config ?? new EstimatorConfig()).Validated(input);
+        _model = model;
+        _frontEnd = model.CreateFrontEnd();
+        var tempogram = model.CreateTempogram();
+        _tempogram = tempogram;
+        _network = new LogTempoChunkNetwork(model, _frontEnd, tempogram, Config.BatchChunks);
+        _readout = new LogTempoChunkReadout(stored, tempogram.Config, Config.Tolerance, Config.Range);
+        (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
+    }
+
+    /// <summary>The stages every family shares: chunking, the silence gate and the onset evidence.</summary>
+    private static (Chunker, Chunker, SilenceGate, OnsetStrength, TempoEvidenceGate) Stages(ModelInput input, EstimatorConfig config) =>
+        (Chunker.WithHop(input, config.HopSeconds), Chunker.WithHop(input, config.LocalHopSeconds), new SilenceGate(config.SilenceDbfs),
+         new OnsetStrength(OnsetStrengthConfig.AtRate(input.SampleRate)), new TempoEvidenceGate(config.Evidence));
 
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
     /// embedded in the assembly: no file beside the binaries is needed).</summary>
     public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null) =>
-        Create(modelPath is null ? ShippedModels.Load(ShippedModels.Default) : TempoModel.Load(modelPath), config);
+        modelPath is not null && LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config)
+            : Create(modelPath is null ? ShippedModels.Load(ShippedModels.Default) : TempoModel.Load(modelPath), config);
+
+    private static TempoEstimator CreateLogTempo(LogTempoModel model, string path, EstimatorConfig? config)
+    {
+        try { return new TempoEstimator(model, config); }
+        catch (ModelFileException e) when (e.Subject is null)
+        {
+            model.Dispose();
+            throw new ModelFileException(path, e.Problem, e);   // name the file: the model alone does not know it
+        }
+        catch { model.Dispose(); throw; }
+    }
 
     /// <summary>A model that ships inside the assembly, by name: <see cref="ShippedModels.Default"/> or
     /// <see cref="ShippedModels.LabelFree"/> (see <see cref="ShippedModels.Names"/>).</summary>
@@ -66,7 +100,7 @@ public sealed class TempoEstimator : ITempoMethod
 
     public string Name => $"model:{Readout}";
 
-    private ModelInput Input => _model.Metadata.Input;
+    private ModelInput Input => _metadata.Input;
 
     /// <summary>What errors about audio given without a name call it.</summary>
     private const string UnnamedAudio = "<samples>";
@@ -142,6 +176,7 @@ public sealed class TempoEstimator : ITempoMethod
     public void Dispose()
     {
         _frontEnd.Dispose();
+        _tempogram?.Dispose();
         _onsets.Dispose();
         _model.Dispose();
     }

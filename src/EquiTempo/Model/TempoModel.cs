@@ -45,6 +45,20 @@ public sealed class ModelMetadata
     public string? Description { get; set; }
     /// <summary>Free-form training record (command, data, epochs, wall time, losses).</summary>
     public Dictionary<string, string> Training { get; set; } = new();
+
+    /// <summary>The model family: null for the paper's network (<see cref="TempoTcn"/>, every file before issue 12, so
+    /// they load unchanged), <see cref="LogTempoModel.FamilyName"/> for the log-tempo network.</summary>
+    public string? Family { get; set; }
+    /// <summary>The log-tempo family's tempogram and network settings; null for the paper's network.</summary>
+    public LogTempoArchitecture? LogTempo { get; set; }
+    [JsonIgnore] public bool IsLogTempo => Family == LogTempoModel.FamilyName;
+}
+
+/// <summary>A model that a training run can checkpoint: its metadata and an atomic save.</summary>
+public interface IModelFile
+{
+    ModelMetadata Metadata { get; }
+    void Save(string path, bool halfPrecision = false);
 }
 
 /// <summary>
@@ -54,7 +68,7 @@ public sealed class ModelMetadata
 /// in the same file as the weights. Saving is atomic (temp file + rename), so a killed run never
 /// leaves a half-written model.
 /// </summary>
-public sealed class TempoModel : IDisposable
+public sealed class TempoModel : IModelFile, IDisposable
 {
     private static readonly byte[] Magic = "EQTM"u8.ToArray();
     /// <summary>The JSON settings of model headers; run folders write their records with the same.</summary>
@@ -66,6 +80,7 @@ public sealed class TempoModel : IDisposable
     public TempoModel(ModelMetadata? metadata = null, TempoTcn? network = null)
     {
         Metadata = metadata ?? new ModelMetadata();
+        if (Metadata.Family is not null) throw WrongFamily(null, Metadata.Family);
         Metadata.FrontEnd.ValidatedFor(Metadata.Input);
         if (network is not null && network.MelBands != Metadata.Input.MelBands)
             throw new ModelFileException(null, $"the network folds {network.MelBands} mel bands but the model input has {Metadata.Input.MelBands}");
@@ -78,7 +93,10 @@ public sealed class TempoModel : IDisposable
     /// <param name="path">Where to write; the file appears whole or not at all.</param>
     /// <param name="halfPrecision">Store float tensors as IEEE half (kind 2): half the size, for shipping.
     /// Loading always yields float32; the estimate changes by far less than the 4 % tolerance (tested).</param>
-    public void Save(string path, bool halfPrecision = false)
+    public void Save(string path, bool halfPrecision = false) => SaveFile(path, Metadata, Network.state_dict(), halfPrecision);
+
+    /// <summary>Writes a model file of any family: the header, then the named tensors; atomic.</summary>
+    internal static void SaveFile(string path, ModelMetadata metadata, Dictionary<string, Tensor> state, bool halfPrecision)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + $".{Environment.ProcessId}.tmp");
@@ -87,7 +105,7 @@ public sealed class TempoModel : IDisposable
         try
         {
             Directory.CreateDirectory(dir);
-            WriteTo(tmp, halfPrecision);
+            WriteTo(tmp, metadata, state, halfPrecision);
             File.Move(tmp, path, overwrite: true);
         }
         catch (Exception e)
@@ -99,16 +117,15 @@ public sealed class TempoModel : IDisposable
         }
     }
 
-    private void WriteTo(string tmp, bool halfPrecision)
+    private static void WriteTo(string tmp, ModelMetadata metadata, Dictionary<string, Tensor> state, bool halfPrecision)
     {
         using (var fs = File.Create(tmp))
         using (var w = new BinaryWriter(fs, Encoding.UTF8))
         {
             w.Write(Magic);
-            var header = JsonSerializer.SerializeToUtf8Bytes(Metadata, Json);
+            var header = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
             w.Write(header.Length);
             w.Write(header);
-            var state = Network.state_dict();
             w.Write(state.Count);
             foreach (var (name, t) in state)
             {
@@ -166,6 +183,7 @@ public sealed class TempoModel : IDisposable
         ArgumentNullException.ThrowIfNull(stream);
         using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         var meta = ReadHeader(r, name);
+        if (meta.Family is not null) throw WrongFamily(name, meta.Family);
         var model = new TempoModel(meta);
         try
         {
@@ -182,7 +200,7 @@ public sealed class TempoModel : IDisposable
     }
 
     /// <returns>Whether any float tensor was stored as half precision.</returns>
-    private static bool ReadTensors(BinaryReader r, Dictionary<string, Tensor> state, string name)
+    internal static bool ReadTensors(BinaryReader r, Dictionary<string, Tensor> state, string name)
     {
         bool half = false;
         int count = r.ReadInt32();
@@ -228,13 +246,13 @@ public sealed class TempoModel : IDisposable
         return half;
     }
 
-    private static FileStream OpenChecked(string path)
+    internal static FileStream OpenChecked(string path)
     {
         if (!File.Exists(path)) throw new ModelFileException(path, Directory.Exists(path) ? "is a folder, not a model file" : "model file not found");
         return File.OpenRead(path);
     }
 
-    private static ModelMetadata ReadHeader(BinaryReader r, string path)
+    internal static ModelMetadata ReadHeader(BinaryReader r, string path)
     {
         try
         {
@@ -292,6 +310,10 @@ public sealed class TempoModel : IDisposable
     }
 
     public void Dispose() => Network.Dispose();
+
+    /// <summary>A file of another family given where the paper's network is needed (fine-tuning, a scale, compacting).</summary>
+    private static ModelFileException WrongFamily(string? name, string family) =>
+        new(name, $"is a {family} model; this step needs the paper's network (family tcn)");
 }
 
 /// <summary>A model file that is missing, corrupt, from another network version, or whose parts disagree.</summary>

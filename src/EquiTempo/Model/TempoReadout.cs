@@ -10,6 +10,7 @@ namespace EquiTempo.Model;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
 [JsonDerivedType(typeof(ClassHeadReadout), ClassHeadReadout.KindName)]
 [JsonDerivedType(typeof(ScaleReadout), ScaleReadout.KindName)]
+[JsonDerivedType(typeof(LogTempoReadout), LogTempoReadout.KindName)]
 public abstract record TempoReadout(string Source)
 {
     /// <summary>The kind's name in model files, reports and the estimate's <c>Readout</c> field.</summary>
@@ -34,4 +35,22 @@ public sealed record ScaleReadout(double Scale, string Source) : TempoReadout(So
     internal override int Preference => 1;
     public double Scale { get; } = double.IsFinite(Scale) && Scale > 0 ? Scale
         : throw new ModelFileException(null, $"a scale readout needs a positive finite scale, not {Scale}");
+}
+
+/// <summary>
+/// The log-tempo family's calibration: output bin k means MinBpm·2^((k + <see cref="OffsetBins"/>) / bins per octave).
+/// The network is equivariant to shifts, so one offset holds for every track up to a jump between periodicity peaks;
+/// it is measured on audio the program renders at known tempi. The metrical level is then chosen under a log-normal
+/// prior (centre <see cref="PriorCentreBpm"/>, standard deviation <see cref="PriorOctaves"/> octaves) fitted on the
+/// same renders; a null prior reads the distribution's own peak.
+/// </summary>
+public sealed record LogTempoReadout(double OffsetBins, double? PriorCentreBpm, double? PriorOctaves, string Source) : TempoReadout(Source)
+{
+    public const string KindName = "log-tempo";
+    [JsonIgnore] public override string Kind => KindName;
+    internal override int Preference => 0;
+    public double OffsetBins { get; } = double.IsFinite(OffsetBins) ? OffsetBins
+        : throw new ModelFileException(null, $"a log-tempo readout needs a finite offset, not {OffsetBins}");
+    public double? PriorOctaves { get; } = PriorOctaves is null || (double.IsFinite(PriorOctaves.Value) && PriorOctaves > 0) ? PriorOctaves
+        : throw new ModelFileException(null, $"a log-tempo prior needs a positive width, not {PriorOctaves}");
 }
