@@ -144,7 +144,7 @@ public static class TempoEvaluation
     private static TrackOutcome WithBeats(TrackOutcome outcome, TempoEstimate? estimate, BeatTracker tracker, IReadOnlyList<double> reference, CancellationToken ct)
     {
         var zero = new BeatScores(0, 0, 0, 0, 0);
-        if (outcome.Bpm is null || estimate is null) return outcome with { Beats = zero };
+        if (estimate is null) return outcome with { Beats = zero };   // the tempo failed: no beats either
         try { return outcome with { Beats = BeatMetrics.Evaluate(reference, tracker.Track(estimate, ct).Times) }; }
         catch (EquiTempoException) { return outcome with { Beats = zero }; }
     }

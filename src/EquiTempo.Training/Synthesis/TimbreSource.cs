@@ -245,11 +245,16 @@ public sealed class SampleKitSource : TimbreSource
     {
         for (int k = 0; k < files.Count; k++)
         {
-            try { return Load(files[(first + k) % files.Count], ct); }
-            catch (EquiTempoException e) when (e.Reason == ErrorReason.InvalidData) { }
+            string path = files[(first + k) % files.Count];
+            if (Undecodable.ContainsKey(path)) continue;
+            try { return Load(path, ct); }
+            catch (EquiTempoException e) when (e.Reason == ErrorReason.InvalidData) { Undecodable.TryAdd(path, 0); }
         }
         return null;
     }
+
+    // Failures are remembered as Loaded remembers samples: otherwise every song would run both decoders on them again.
+    private static readonly ConcurrentDictionary<string, byte> Undecodable = new();
 
     /// <summary>A sample decoded to mono at <see cref="TimbreSource.SampleRate"/>, peak 1, leading silence cut, at most 2 s (faded out).</summary>
     internal static float[] Load(string path, CancellationToken ct = default) => Loaded.GetOrAdd(path, p =>
