@@ -14,7 +14,7 @@ public readonly record struct TempoPoint(double TimeSeconds, double Bpm);
 /// (Acc1) for 40 % of tracks under 0.4, 59 % at 0.4–0.6, 80 % at 0.6–0.8 and 88 % above (README, "Confidence and no
 /// tempo"). An input without a tempo gets no estimate at all but a <see cref="NoTempoException"/>.
 /// <para><see cref="Onsets"/> is the spectral-flux onset envelope of the whole input on which the estimate's evidence
-/// was measured (the DSP baseline's, 43 frames/s: a few hundred bytes a minute), kept so that
+/// was measured (the DSP baseline's, 43 frames/s of float: about 10 kB a minute), kept so that
 /// <see cref="Beats.BeatTracker.Track(TempoEstimate, CancellationToken)"/> tracks the beats without decoding the
 /// audio a second time; null from a method that computes none.</para>
 /// </summary>
