@@ -15,6 +15,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string Out { get; init; } = "";
         [CommandOption("--family <FAMILY>"), Description("paper (default: the paper's TCN and ratio loss) or log-tempo (issue 12: tempogram on a log-tempo axis, shift-equivariant network, shifted cross-entropy).")]
         public string Family { get; init; } = PaperFamily;
+        [CommandOption("--tempogram <KIND>"), Description("log-tempo family: the periodicity read at each tempo, autocorrelation (default), fourier or both.")]
+        public string? Tempogram { get; init; }
         [CommandOption("--resume"), Description("Continue the run in --out from its last completed epoch.")]
         public bool Resume { get; init; }
         [CommandOption("--epochs <N>")] public int? Epochs { get; init; }
@@ -47,6 +49,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             IsLogTempo && Init is not null ? "--init: the log-tempo family has one initialisation" : null,
             IsLogTempo && InitFrom is not null ? "--init-from: the log-tempo family starts from a fresh network" : null,
             IsLogTempo && MicroBatch is not null ? "--micro-batch: the log-tempo family has no micro-batches" : null,
+            !IsLogTempo && Tempogram is not null ? "--tempogram: only the log-tempo family (--family log-tempo) has a tempogram" : null,
+            OptionChecks.OneOf("--tempogram", Tempogram, "autocorrelation", "fourier", "both"),
             OptionChecks.Required("--audio", Audio),
             OptionChecks.Required("--out", Out),
             OptionChecks.NotAFile("--out", Out),
@@ -88,11 +92,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         // A resumed run keeps its family, whichever --family says.
         bool logTempo = s.IsLogTempo || (s.Resume && EquiTempo.Model.LogTempoModel.IsLogTempoFile(Path.Combine(s.Out, SelfSupervisedTrainer.CheckpointFileName)));
         var result = logTempo
-            ? TrainingConsole.Run("training", (progress, log) => new EquiTempo.Training.LogTempo.LogTempoTrainer(cfg, input: input).Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken))
+            ? TrainingConsole.Run("training", (progress, log) => new EquiTempo.Training.LogTempo.LogTempoTrainer(cfg, input: input, architecture: LogTempoArchitecture(s)).Run(s.Audio, s.Out, s.Resume, progress, log, cancellationToken))
             : TrainPaper(s, cfg, input, cancellationToken);
         if (result.SkippedFiles.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]{result.SkippedFiles.Count} file(s) skipped (see log above)[/]");
         AnsiConsole.MarkupLineInterpolated($"[green]done[/]: {result.EpochsCompleted} epochs on {result.TrainFiles} files ({result.ValidationFiles} validation), best validation loss {result.BestValidationLoss?.ToString("F4") ?? "n/a"}, {result.Elapsed:hh\\:mm\\:ss}; {TrainingConsole.ModelLine(result.ModelPath)}");
         return 0;
+    }
+
+    private static EquiTempo.Model.LogTempoArchitecture LogTempoArchitecture(Settings s)
+    {
+        var d = new EquiTempo.Model.LogTempoArchitecture();
+        return s.Tempogram is null ? d : d with { Tempogram = d.Tempogram with { Kind = Enum.Parse<EquiTempo.Features.TempogramKind>(s.Tempogram, ignoreCase: true) } };
     }
 
     private static TrainingResult TrainPaper(Settings s, TrainingConfig cfg, EquiTempo.Features.ModelInput input, CancellationToken cancellationToken)

@@ -1,6 +1,23 @@
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace EquiTempo.Features;
+
+/// <summary>Which periodicity function the log-tempo tempogram reads at each tempo.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TempogramKind>))]
+public enum TempogramKind
+{
+    /// <summary>The unbiased autocorrelation of each band's novelty: peaks at the tempo and its sub-multiples (T/2, T/3, and
+    /// 2T/3 where the pattern groups its pulses in threes).</summary>
+    Autocorrelation,
+    /// <summary>The magnitude of each band's Hann-windowed novelty at each tempo's frequency: peaks at the tempo and its
+    /// multiples (2T, 3T).</summary>
+    Fourier,
+    /// <summary>Both, as separate channels (autocorrelation bands first): a periodicity both functions share is a tempo
+    /// or an octave of it; one only the autocorrelation has (a ×2/3 grouping) is not, which is what the network can learn
+    /// (Peeters 2007 multiplies the two for the same reason).</summary>
+    Both,
+}
 
 /// <summary>
 /// Settings of the log-tempo tempogram (issue 12), stored in a log-tempo model file. Defaults: 4 onset bands,
@@ -15,9 +32,15 @@ namespace EquiTempo.Features;
 /// <param name="SmoothFrames">Standard deviation (frames) of the Gaussian that smooths each novelty curve before the
 /// autocorrelation: at 480 BPM the lag is 12.5 frames and neighbouring bins are 0.36 frames apart, so an unsmoothed
 /// one-frame onset peak would fall between bins.</param>
-public sealed record LogTempogramConfig(int Bands = 4, int BinsPerOctave = 24, double MinBpm = 30, int Octaves = 4, double SmoothFrames = 1.5)
+/// <param name="Kind">The periodicity function(s) read at each tempo. Autocorrelation is the default because a model file
+/// written before this setting existed holds an autocorrelation tempogram and says nothing.</param>
+public sealed record LogTempogramConfig(int Bands = 4, int BinsPerOctave = 24, double MinBpm = 30, int Octaves = 4, double SmoothFrames = 1.5,
+    TempogramKind Kind = TempogramKind.Autocorrelation)
 {
     public int Bins => BinsPerOctave * Octaves;
+
+    /// <summary>The network's input channels: one row per band and periodicity function.</summary>
+    public int Channels => Kind == TempogramKind.Both ? 2 * Bands : Bands;
 
     /// <summary>The tempo at (fractional) bin <paramref name="bin"/>: MinBpm·2^(bin / BinsPerOctave).</summary>
     public double BpmAt(double bin) => MinBpm * Math.Pow(2, bin / BinsPerOctave);
@@ -34,6 +57,7 @@ public sealed record LogTempogramConfig(int Bands = 4, int BinsPerOctave = 24, d
         if (Octaves < 1 || Octaves > 6) throw Bad(nameof(Octaves), $"{Octaves} must lie in 1–6");
         if (!(SmoothFrames >= 0 && SmoothFrames <= 10)) throw Bad(nameof(SmoothFrames), $"{SmoothFrames} must lie in 0–10 frames");
         if (!(MinBpm >= 10)) throw Bad(nameof(MinBpm), $"{MinBpm} must be at least 10 BPM");
+        if (!Enum.IsDefined(Kind)) throw Bad(nameof(Kind), $"{(int)Kind} is not a tempogram kind");
         double maxLag = 60 * input.FramesPerSecond / MinBpm, minLag = 60 * input.FramesPerSecond / BpmAt(Bins - 1);
         if (2 * maxLag > input.ChunkFrames) throw Bad(nameof(MinBpm), $"{MinBpm} BPM: a {input.ChunkSeconds:F1} s chunk does not hold two of its periods");
         if (minLag < 2) throw Bad(nameof(Octaves), $"the fastest tempo ({BpmAt(Bins - 1):F0} BPM) is shorter than 2 frames at {input.FramesPerSecond:F0} frames/s");
@@ -44,7 +68,8 @@ public sealed record LogTempogramConfig(int Bands = 4, int BinsPerOctave = 24, d
 }
 
 /// <summary>
-/// Log-mel spectrogram → log-tempo tempogram, one row per onset band: (N, 1, mel bands, frames) → (N, Bands, Bins).
+/// Log-mel spectrogram → log-tempo tempogram, one row per onset band and periodicity function: (N, 1, mel bands, frames) →
+/// (N, <see cref="LogTempogramConfig.Channels"/>, Bins).
 /// Stages: spectral flux per mel band (the rise of log-mel from one frame to the next, half-wave rectified), averaged
 /// within each band group; the mean removed and a Gaussian smoothing; the unbiased autocorrelation (sum over the
 /// T − τ overlapping frames divided by T − τ), normalised to 1 at lag 0; read at the lag of each log-spaced tempo by
@@ -56,6 +81,12 @@ public sealed record LogTempogramConfig(int Bands = 4, int BinsPerOctave = 24, d
 /// and streams; here the bands stay apart (they are the network's channels) and the flux is taken from the model's own
 /// log-mel (<see cref="LogMelFrontEnd"/>, 100 frames/s) in batches, as training needs. The autocorrelation is
 /// <see cref="Baselines.AutocorrelationTempogram"/>'s idea on a log axis without its tempo prior (the model learns it).
+/// The Fourier rows (<see cref="TempogramKind.Fourier"/>): the same smoothed novelty under a Hann window over the chunk,
+/// its DFT evaluated at each bin's exact frequency (bpm / 60 cycles a second; a matrix product, not an FFT read by
+/// interpolation, because the log-spaced bins fall between the FFT's), |X(f)| / Σw divided by the windowed RMS of the
+/// novelty, so a sinusoidal novelty reads 1/√2 at its frequency whatever its level. A stretch by α moves its peaks by
+/// log2(α)·BinsPerOctave bins too, but their width is fixed in Hz (about 1/chunk), so in bins it is wider at slow tempi:
+/// equivariant in the peaks' places, not exactly in their shapes (the crops of training are still exact shifts).
 /// Thread-safe: the band matrix, smoothing kernel and lag matrix are immutable.
 /// </summary>
 public sealed class LogTempogramFrontEnd : IDisposable
@@ -66,6 +97,7 @@ public sealed class LogTempogramFrontEnd : IDisposable
     private readonly Tensor? _smoothing;   // (1, 1, taps)
     private readonly Tensor _lagMatrix;    // (lags, Bins): linear interpolation at each tempo's lag
     private readonly int _lags;
+    private readonly Lazy<(int Frames, Tensor Cos, Tensor Sin, Tensor Window)>? _fourier;   // for the model's chunk length
     private readonly Tensor _floor = tensor(1e-12f);
 
     public LogTempogramFrontEnd(ModelInput input, LogTempogramConfig? config = null)
@@ -99,9 +131,31 @@ public sealed class LogTempogramFrontEnd : IDisposable
             m2[(lo + 1) * Config.Bins + k] = (float)w;
         }
         _lagMatrix = tensor(m2, new long[] { _lags, Config.Bins });
+        if (Config.Kind != TempogramKind.Autocorrelation)
+            _fourier = new(() => { var (c, s, w) = FourierMatrices(Input.ChunkFrames - 1); return (Input.ChunkFrames - 1, c, s, w); });
     }
 
-    /// <summary>Log-mel (N, 1, mel bands, frames) → tempogram (N, Bands, Bins).</summary>
+    /// <summary>(frames, Bins) cosine and sine of each bin's frequency at each frame, and the (frames) Hann window.</summary>
+    private (Tensor Cos, Tensor Sin, Tensor Window) FourierMatrices(int frames)
+    {
+        double fps = Input.FramesPerSecond;
+        var c = new float[frames * Config.Bins];
+        var s = new float[frames * Config.Bins];
+        var w = new float[frames];
+        for (int t = 0; t < frames; t++)
+        {
+            w[t] = (float)(0.5 - 0.5 * Math.Cos(2 * Math.PI * (t + 0.5) / frames));
+            for (int k = 0; k < Config.Bins; k++)
+            {
+                double phase = 2 * Math.PI * Config.BpmAt(k) / 60 / fps * t;
+                c[t * Config.Bins + k] = (float)Math.Cos(phase);
+                s[t * Config.Bins + k] = (float)Math.Sin(phase);
+            }
+        }
+        return (tensor(c, new long[] { frames, Config.Bins }), tensor(s, new long[] { frames, Config.Bins }), tensor(w));
+    }
+
+    /// <summary>Log-mel (N, 1, mel bands, frames) → tempogram (N, Channels, Bins).</summary>
     public Tensor Forward(Tensor logMel)
     {
         using var scope = NewDisposeScope();
@@ -115,6 +169,18 @@ public sealed class LogTempogramFrontEnd : IDisposable
         long n = bands.shape[0], b = bands.shape[1], frames = bands.shape[2];
         if (_smoothing is not null)
             bands = nn.functional.conv1d(bands.reshape(n * b, 1, frames), _smoothing, padding: _smoothing.shape[2] / 2).reshape(n, b, frames);
+        Tensor result = Config.Kind switch
+        {
+            TempogramKind.Autocorrelation => Autocorrelation(bands, frames),
+            TempogramKind.Fourier => Fourier(bands, frames),
+            _ => cat(new[] { Autocorrelation(bands, frames), Fourier(bands, frames) }, 1),
+        };
+        return result.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Novelty (N, B, frames) → (N, B, Bins) autocorrelation read at each tempo's lag.</summary>
+    private Tensor Autocorrelation(Tensor bands, long frames)
+    {
         long nfft = 1;
         while (nfft < 2 * frames) nfft <<= 1;
         var spec = fft.rfft(bands, nfft, dim: 2);
@@ -124,7 +190,21 @@ public sealed class LogTempogramFrontEnd : IDisposable
         var overlap = tensor(Enumerable.Range(0, _lags).Select(lag => (float)Math.Max(1, frames - lag)).ToArray());   // T − τ frames overlap at lag τ
         acf = acf / overlap;
         acf = acf / maximum(acf[.., .., 0..1], _floor);                                     // silence: 0, not NaN
-        return matmul(acf, _lagMatrix).MoveToOuterDisposeScope();                         // (N, B, Bins)
+        return matmul(acf, _lagMatrix);                                                   // (N, B, Bins)
+    }
+
+    /// <summary>Novelty (N, B, frames) → (N, B, Bins) normalised DFT magnitude at each tempo's frequency.</summary>
+    private Tensor Fourier(Tensor bands, long frames)
+    {
+        var (cos, sin, window) = frames == _fourier!.Value.Frames
+            ? (_fourier.Value.Cos, _fourier.Value.Sin, _fourier.Value.Window)
+            : FourierMatrices((int)frames);   // another length than the model's chunk (tests, short inputs): built for this call
+        var windowed = bands * window;                                                    // (N, B, frames)
+        var re = matmul(windowed, cos);
+        var im = matmul(windowed, sin);
+        var magnitude = (re.mul(re) + im.mul(im)).sqrt();
+        var rms = (windowed.mul(bands).sum(new long[] { 2 }, keepdim: true) / window.sum()).sqrt();   // √(Σ w n² / Σ w)
+        return magnitude / window.sum() / maximum(rms, _floor);
     }
 
     public void Dispose()
@@ -133,5 +213,11 @@ public sealed class LogTempogramFrontEnd : IDisposable
         _smoothing?.Dispose();
         _lagMatrix.Dispose();
         _floor.Dispose();
+        if (_fourier is { IsValueCreated: true })
+        {
+            _fourier.Value.Cos.Dispose();
+            _fourier.Value.Sin.Dispose();
+            _fourier.Value.Window.Dispose();
+        }
     }
 }

@@ -31,7 +31,7 @@ public sealed class LogTempoModel : IModelFile, IDisposable
         Metadata.LogTempo ??= new LogTempoArchitecture();
         Metadata.FrontEnd.ValidatedFor(Metadata.Input);
         Architecture.Tempogram.ValidatedFor(Metadata.Input);
-        Network = new LogTempoNetwork(Architecture.Network, Architecture.Tempogram.Bands);
+        Network = new LogTempoNetwork(Architecture.Network, Architecture.Tempogram.Channels);
     }
 
     public LogMelFrontEnd CreateFrontEnd() => new(Metadata.Input, Metadata.FrontEnd);

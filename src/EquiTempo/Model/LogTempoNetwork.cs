@@ -26,8 +26,9 @@ public sealed record LogTempoNetworkConfig(int Channels = 16, int Layers = 3, in
 }
 
 /// <summary>
-/// Tempogram (N, bands, bins) → logits over the same log-tempo bins (N, bins). Every layer is a convolution along the
-/// tempo axis with zero padding that keeps the length (the bands are the input channels), and the last is a Toeplitz
+/// Tempogram (N, rows, bins) → logits over the same log-tempo bins (N, bins). Every layer is a convolution along the
+/// tempo axis with zero padding that keeps the length (the tempogram's rows, one per band and periodicity function, are
+/// the input channels), and the last is a Toeplitz
 /// layer: out[i] = Σ_j w[i − j]·h[j] + b, one weight per offset i − j (PESTO's shift-equivariant linear layer, here a
 /// one-channel conv with kernel 2·span − 1). So shifting the input by s bins shifts the logits by s bins, away from the
 /// edges: a time-stretch by α (a shift by log2(α)·bins-per-octave) moves the distribution by the same shift, by

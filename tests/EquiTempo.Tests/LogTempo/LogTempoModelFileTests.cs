@@ -34,6 +34,25 @@ public class LogTempoModelFileTests : IDisposable
     }
 
     [Fact]
+    public void BothTempogramKinds_RoundTripWithEightInputRows_AndAFileSilentOnTheKindReadsAutocorrelation()
+    {
+        var arch = new LogTempoArchitecture(new LogTempogramConfig(Kind: TempogramKind.Both), new LogTempoNetworkConfig());
+        using var model = new LogTempoModel(new ModelMetadata { Input = TinyInput, LogTempo = arch });
+        Assert.Equal(8, model.Network.Bands);
+        var path = Path.Combine(_dir, "both.eqtm");
+        model.Save(path);
+        using var back = LogTempoModel.Load(path);
+        Assert.Equal(TempogramKind.Both, back.Architecture.Tempogram.Kind);
+        Assert.Equal(8, back.Network.Bands);
+        var json = System.Text.Json.JsonSerializer.Serialize(new LogTempogramConfig(), TempoModel.Json);
+        Assert.Contains("\"Kind\": \"Autocorrelation\"", json);
+        var silent = System.Text.Json.JsonSerializer.Deserialize<LogTempogramConfig>(json.Replace(",\n  \"Kind\": \"Autocorrelation\"", ""), TempoModel.Json)!;
+        Assert.DoesNotContain("Kind", json.Replace(",\n  \"Kind\": \"Autocorrelation\"", ""));
+        Assert.Equal(TempogramKind.Autocorrelation, silent.Kind);
+        Assert.Equal(new LogTempogramConfig(), silent);
+    }
+
+    [Fact]
     public void PaperLoader_RefusesALogTempoFile_AndOldFilesStayPaperFamily()
     {
         using var model = new LogTempoModel(new ModelMetadata { Input = TinyInput });
