@@ -132,7 +132,12 @@ public sealed class LogTempogramFrontEnd : IDisposable
         }
         _lagMatrix = tensor(m2, new long[] { _lags, Config.Bins });
         if (Config.Kind != TempogramKind.Autocorrelation)
-            _fourier = new(() => { var (c, s, w) = FourierMatrices(Input.ChunkFrames - 1); return (Input.ChunkFrames - 1, c, s, w); });
+            _fourier = new(() =>
+            {
+                // Built on the first Forward, inside its dispose scope: detached, or the scope would free them with its temporaries.
+                var (c, s, w) = FourierMatrices(Input.ChunkFrames - 1);
+                return (Input.ChunkFrames - 1, c.DetachFromDisposeScope(), s.DetachFromDisposeScope(), w.DetachFromDisposeScope());
+            });
     }
 
     /// <summary>(frames, Bins) cosine and sine of each bin's frequency at each frame, and the (frames) Hann window.</summary>

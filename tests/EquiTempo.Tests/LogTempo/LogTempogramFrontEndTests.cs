@@ -99,6 +99,18 @@ public class LogTempogramFrontEndTests
         Assert.True(both[.., 4..].allclose(dft, rtol: 1e-4, atol: 1e-5));
     }
 
+    /// <summary>The chunk-length matrices are built on the first call, inside its dispose scope; a second call must find them alive.</summary>
+    [Fact]
+    public void OneFrontEnd_GivesTheSameFourierRowsOnEveryCall()
+    {
+        using var mel = new LogMelFrontEnd(Input);
+        using var tg = new LogTempogramFrontEnd(Input, new LogTempogramConfig(Kind: TempogramKind.Fourier));
+        using var spec = mel.Forward(new[] { TestSignals.ClickTrack(120, 6) }, Input.ChunkSamples);
+        using var first = tg.Forward(spec);
+        using var second = tg.Forward(spec);
+        Assert.True(first.allclose(second));
+    }
+
     [Fact]
     public void FourierRows_DoNotDependOnTheLevel_AndSilenceReadsZero()
     {
