@@ -4,6 +4,7 @@
 # calibrates its one offset and metrical prior on drum patterns the program renders, measures the octave-folded
 # errors against the paper's z of models/equitempo-ssl.eqtm, and evaluates it on the development sets.
 #   tools/make-logtempo-model.sh [train|calibrate|measure|eval|all]   (default all)
+#   LOGTEMPO_TEMPOGRAM=autocorrelation|fourier|both picks the tempogram of a new run (train's --tempogram; default autocorrelation).
 # Writes only into the run folder ($EQUITEMPO_CACHE/runs/logtempo by default; nothing into models/).
 # Resumable: rerun it after a kill and training continues from its last completed epoch.
 # Budget: 6 epochs × 100 steps × 32 examples × 3 views = 57,600 views. Measured on this 2-core machine beside other
@@ -23,7 +24,7 @@ if run_stage train; then
   "$ROOT/tools/build-corpus.sh"
   "$ROOT/tools/build-ssl-extra.sh"
   "$ET" train --family log-tempo --audio "$CACHE/corpus/audio" --audio "$CACHE/ssl-extra" --out "$RUN" \
-    --fill-views --batch 32 --excerpts-per-file 6 --max-steps 100 --epochs 6 --lr 3e-3 \
+    --fill-views --batch 32 --excerpts-per-file 6 --max-steps 100 --epochs 6 --lr 3e-3 ${LOGTEMPO_TEMPOGRAM:+--tempogram "$LOGTEMPO_TEMPOGRAM"} \
     $( [ -f "$RUN/state.json" ] && echo --resume )
 fi
 if run_stage calibrate; then

@@ -21,6 +21,7 @@ public sealed record FineTuneResult(string ModelPath, int EpochsCompleted, int B
 /// the head alone. Starts from a self-supervised model, or from a fresh network (the supervised baseline).
 /// Writes the same run folder as self-supervised training (checkpoint and optimiser state each epoch,
 /// epochs.csv, steps.csv, training.png, model.eqtm = the best validation epoch); a killed run resumes.
+/// A log-tempo start model is fine-tuned on its own bins instead (<see cref="LogTempo.LogTempoClassObjective"/>).
 /// </summary>
 public sealed class ClassifierFineTuner
 {
@@ -48,8 +49,14 @@ public sealed class ClassifierFineTuner
         var state = run.StartOrResume(resume, new RunState(0, 0, -1, 0, double.MaxValue, 0), "fine-tuning run");
 
         manual_seed(_cfg.Seed);   // a fresh network's initial weights; the loop seeds each epoch itself
-        using var model = resume ? TempoModel.Load(run.CheckpointPath)
+        // A log-tempo start model (or a resumed run of one) fine-tunes its own network on its log-tempo bins.
+        bool logTempo = resume ? LogTempoModel.IsLogTempoFile(run.CheckpointPath) : startModel is not null && LogTempoModel.IsLogTempoFile(startModel);
+        if (logTempo && _cfg.Freeze)
+            throw EquiTempoException.InvalidSetting(nameof(FineTuneConfig.Freeze), $"{startModel ?? run.CheckpointPath} is a log-tempo model, which has no separate head to train alone");
+        using var tcn = logTempo ? null : resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
+        using var lt = logTempo ? LogTempoModel.Load(resume ? run.CheckpointPath : startModel!) : null;
+        IModelFile model = (IModelFile?)tcn ?? lt!;
         _cfg.Validated(model.Metadata.Input.HopLength);
         int sr = model.Metadata.Input.SampleRate;
         var cache = new PcmCache(_cfg.DecodeCacheDirectory ?? PcmCache.DefaultDirectory, sr);
@@ -64,11 +71,13 @@ public sealed class ClassifierFineTuner
         var train = trainFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
         var val = valFiles.Select(f => (Track: byPath[f.Path], File: f)).ToList();
         run.WriteSetup(train.Select(t => t.File.Path), val.Select(t => t.File.Path),
-            new { fineTune = _cfg, startModel, labelSource, trainTracks = train.Count, validationTracks = val.Count });
+            new { fineTune = _cfg, startModel, labelSource, family = logTempo ? LogTempoModel.FamilyName : null, trainTracks = train.Count, validationTracks = val.Count });
         log($"{usable.Count} tracks: {train.Count} for training, {val.Count} for validation; labels: {labelSource}");
 
-        using var frontEnd = model.CreateFrontEnd();
-        using var objective = new TempoClassObjective(model, _cfg, train, val, cache, frontEnd, startModel, labelSource);
+        using var frontEnd = tcn?.CreateFrontEnd();
+        using var tcnObjective = tcn is null ? null : new TempoClassObjective(tcn, _cfg, train, val, cache, frontEnd!, startModel, labelSource);
+        using var ltObjective = lt is null ? null : new LogTempo.LogTempoClassObjective(lt, _cfg, train, val, cache, startModel, labelSource);
+        ITrainingObjective<List<TempoClassObjective.Example>> objective = (ITrainingObjective<List<TempoClassObjective.Example>>?)tcnObjective ?? ltObjective!;
         var start = new LoopState(state.CompletedEpochs, state.BestEpoch, state.BestLoss == double.MaxValue ? null : state.BestLoss,
             new[] { state.BestAcc1, state.BestAcc2 }, state.EpochsSinceBest);
         var outcome = TrainingLoop.Run(objective, model, outDir, start,

@@ -3,7 +3,6 @@ using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
 using EquiTempo.Training.Corpus;
-using EquiTempo.Training.Stretching;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -25,7 +24,7 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
     private readonly PcmCache _cache;
     private readonly LogMelFrontEnd _frontEnd;
     private readonly TempoClassStep _step;
-    private readonly TimeStretcher _stretcher = new();
+    private readonly LabelledExcerpts _excerpts;
     private readonly string? _startModel;
     private readonly string _labelSource;
     private readonly int _excerpt, sr, classes;
@@ -45,6 +44,8 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         classes = model.Metadata.Network.TempoClasses;
         _excerpt = config.TrainingExcerptSamples ?? model.Metadata.Input.ChunkSamples;
         _step = new TempoClassStep(model.Network, config.Freeze, config.MicroBatch);
+        // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
+        _excerpts = new LabelledExcerpts(config, cache, _excerpt, sr, maxBpm: classes - 1);
         StepsPerEpoch = (int)Math.Ceiling((double)train.Count * config.ExcerptsPerTrack / config.BatchSize);
         if (config.MaxStepsPerEpoch > 0) StepsPerEpoch = Math.Min(StepsPerEpoch, config.MaxStepsPerEpoch);
         _validation = BuildValidation(validation, frontEnd);
@@ -93,58 +94,18 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         t["finetune_wall_seconds"] = F(e.WallSeconds);
     }
 
-    /// <summary>A training example: a random excerpt stretched by a random α, labelled round(BPM × α).</summary>
-    private Example Sample(LabelledTrack track, CorpusFile file, Random rng)
-    {
-        int n = _excerpt;
-        double alpha = _cfg.MinRate == _cfg.MaxRate ? _cfg.MinRate
-            : Math.Exp(Math.Log(_cfg.MinRate) + rng.NextDouble() * (Math.Log(_cfg.MaxRate) - Math.Log(_cfg.MinRate)));
-        // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
-        alpha = Math.Min(alpha, Math.Max(1.0, (classes - 1) / track.Bpm));
-        // Enough source that a sped-up view is music to the end (no silent tail that would hint at α).
-        int source = alpha == 1.0 ? n : (int)Math.Ceiling(n * alpha) + sr / 10;
-        long room = (long)(file.DurationSeconds * sr) - source;
-        long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
-        var excerpt = _cache.Read(file.Path, start, source);
-        var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, sr, n);
-        return new Example(view, track.Bpm * alpha);
-    }
-
-    public void ProduceEpoch(int epoch, Action<List<Example>> write, CancellationToken ct)
-    {
-        var order = RunFolder.EpochOrder(_train, _cfg.ExcerptsPerTrack, _cfg.Seed, epoch);
-        for (int s = 0; s < StepsPerEpoch; s++)
-        {
-            ct.ThrowIfCancellationRequested();
-            var batch = new List<Example>();
-            for (int k = s * _cfg.BatchSize; k < Math.Min(order.Count, (s + 1) * _cfg.BatchSize); k++)
-                batch.Add(Sample(order[k].Track, order[k].File, new Random(DeterministicSeed.Mix(_cfg.Seed, epoch, k))));
-            if (batch.Count > 0) write(batch);
-        }
-    }
+    public void ProduceEpoch(int epoch, Action<List<Example>> write, CancellationToken ct) =>
+        _excerpts.ProduceEpoch(_train, StepsPerEpoch, epoch, write, ct);
 
     private sealed record ValidationBatch(Tensor Inputs, double[] Bpms, long[] Classes);
 
     /// <summary>Evenly spaced unstretched excerpts of each validation track, computed once.</summary>
     private List<ValidationBatch> BuildValidation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val, LogMelFrontEnd fe)
     {
-        int n = _excerpt;
-        var items = new List<(float[] View, double Bpm)>();
-        foreach (var (track, file) in val)
-        {
-            long total = (long)(file.DurationSeconds * sr);
-            int count = Math.Max(1, Math.Min(_cfg.ValidationExcerptsPerTrack, (int)(total / n)));
-            for (int k = 0; k < count; k++)
-            {
-                long start = count == 1 ? 0 : (long)((double)(total - n) * k / (count - 1));
-                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm));
-            }
-        }
         var batches = new List<ValidationBatch>();
-        for (int s = 0; s < items.Count; s += _cfg.BatchSize)
+        foreach (var part in _excerpts.Validation(val).Chunk(_cfg.BatchSize))
         {
-            var part = items.Skip(s).Take(_cfg.BatchSize).ToList();
-            var x = fe.Forward(part.Select(p => p.View).ToList(), n);
+            var x = fe.Forward(part.Select(p => p.View).ToList(), _excerpt);
             batches.Add(new ValidationBatch(x, part.Select(p => p.Bpm).ToArray(), part.Select(p => TempoClassStep.ClassOf(p.Bpm, classes)).ToArray()));
         }
         return batches;

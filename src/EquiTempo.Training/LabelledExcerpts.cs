@@ -1,0 +1,77 @@
+using EquiTempo.Evaluation;
+using EquiTempo.Training.Corpus;
+using EquiTempo.Training.Stretching;
+
+namespace EquiTempo.Training;
+
+/// <summary>
+/// The excerpts a supervised objective learns from (<see cref="TempoClassObjective"/>, <see cref="LogTempo.LogTempoClassObjective"/>):
+/// random excerpts of labelled tracks stretched by α drawn log-uniformly from [MinRate, MaxRate] with the label moved to
+/// BPM × α, in an order that depends on (seed, epoch, position) only; and evenly spaced unstretched validation excerpts.
+/// </summary>
+internal sealed class LabelledExcerpts
+{
+    private readonly FineTuneConfig _cfg;
+    private readonly PcmCache _cache;
+    private readonly TimeStretcher _stretcher = new();
+    private readonly int _excerpt, _sr;
+    private readonly double _maxBpm;
+
+    /// <param name="maxBpm">The fastest label the network can learn: a stretch never pushes a label past it.</param>
+    public LabelledExcerpts(FineTuneConfig config, PcmCache cache, int excerptSamples, int sampleRate, double maxBpm)
+    {
+        _cfg = config;
+        _cache = cache;
+        _excerpt = excerptSamples;
+        _sr = sampleRate;
+        _maxBpm = maxBpm;
+    }
+
+    /// <summary>A training example: a random excerpt stretched by a random α, labelled BPM × α.</summary>
+    public TempoClassObjective.Example Sample(LabelledTrack track, CorpusFile file, Random rng)
+    {
+        int n = _excerpt;
+        double alpha = _cfg.MinRate == _cfg.MaxRate ? _cfg.MinRate
+            : Math.Exp(Math.Log(_cfg.MinRate) + rng.NextDouble() * (Math.Log(_cfg.MaxRate) - Math.Log(_cfg.MinRate)));
+        alpha = Math.Min(alpha, Math.Max(1.0, _maxBpm / track.Bpm));
+        // Enough source that a sped-up view is music to the end (no silent tail that would hint at α).
+        int source = alpha == 1.0 ? n : (int)Math.Ceiling(n * alpha) + _sr / 10;
+        long room = (long)(file.DurationSeconds * _sr) - source;
+        long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
+        var excerpt = _cache.Read(file.Path, start, source);
+        var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, _sr, n);
+        return new TempoClassObjective.Example(view, track.Bpm * alpha);
+    }
+
+    public void ProduceEpoch(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> train, int stepsPerEpoch, int epoch,
+        Action<List<TempoClassObjective.Example>> write, CancellationToken ct)
+    {
+        var order = RunFolder.EpochOrder(train, _cfg.ExcerptsPerTrack, _cfg.Seed, epoch);
+        for (int s = 0; s < stepsPerEpoch; s++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var batch = new List<TempoClassObjective.Example>();
+            for (int k = s * _cfg.BatchSize; k < Math.Min(order.Count, (s + 1) * _cfg.BatchSize); k++)
+                batch.Add(Sample(order[k].Track, order[k].File, new Random(DeterministicSeed.Mix(_cfg.Seed, epoch, k))));
+            if (batch.Count > 0) write(batch);
+        }
+    }
+
+    /// <summary>Up to <see cref="FineTuneConfig.ValidationExcerptsPerTrack"/> evenly spaced unstretched excerpts of each track.</summary>
+    public List<(float[] View, double Bpm)> Validation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val)
+    {
+        int n = _excerpt;
+        var items = new List<(float[] View, double Bpm)>();
+        foreach (var (track, file) in val)
+        {
+            long total = (long)(file.DurationSeconds * _sr);
+            int count = Math.Max(1, Math.Min(_cfg.ValidationExcerptsPerTrack, (int)(total / n)));
+            for (int k = 0; k < count; k++)
+            {
+                long start = count == 1 ? 0 : (long)((double)(total - n) * k / (count - 1));
+                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm));
+            }
+        }
+        return items;
+    }
+}
