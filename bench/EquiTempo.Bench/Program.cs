@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 using EquiTempo.Training.Synthesis;
 using EquiTempo.Training.Stretching;
 
+if (args.Length > 0 && args[0] == "fusion-sweep") { EquiTempo.Bench.FusionSweep.Run(args.Skip(1).ToArray()); return; }
 if (args.Length > 0 && args[0] == "octave-errors") { EquiTempo.Bench.OctaveErrors.Run(args.Skip(1).ToArray()); return; }
 if (args.Length > 0 && args[0] == "profile-step") { EquiTempo.Bench.StepProfile.Run(args.Skip(1).ToArray()); return; }
 if (args.Length > 0 && args[0] == "front-stages")

@@ -26,6 +26,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("--hop <SECONDS>"), Description("Chunk hop for --method model (default: chunk length, non-overlapping).")] public double? Hop { get; init; }
         [CommandOption("--min-bpm <BPM>"), Description("Slowest tempo an answer may have.")] public double? MinBpm { get; init; }
         [CommandOption("--max-bpm <BPM>"), Description("Fastest tempo an answer may have (at least twice --min-bpm).")] public double? MaxBpm { get; init; }
+        [CommandOption("--fuse <EVIDENCE>"), Description(FuseOptions.FuseDescription)] public string? Fuse { get; init; }
+        [CommandOption("--fuse-weight <W>"), Description(FuseOptions.WeightDescription)] public double? FuseWeight { get; init; }
         [CommandOption("--silence-db <DBFS>"), Description("Chunks quieter than this RMS level carry no tempo and are skipped (default -70, at most 0).")] public double? SilenceDb { get; init; }
         [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio path>.png per file.")] public string? Plot { get; init; }
         [CommandOption("--beats"), Description("Also track the beats at the estimated tempo (as the beats command does) and add their times (seconds) to each result as \"beats\" (--format json only).")] public bool Beats { get; init; }
@@ -41,11 +43,12 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             [$"estimator {nameof(EstimatorConfig.MinBpm)}"] = "--min-bpm",
             [$"estimator {nameof(EstimatorConfig.MaxBpm)}"] = "--max-bpm",
             [$"estimator {nameof(EstimatorConfig.SilenceDbfs)}"] = "--silence-db",
+            [$"fusion {nameof(DspFusionConfig.Weight)}"] = "--fuse-weight",
         };
 
         public EstimatorConfig Config()
         {
-            var config = new EstimatorConfig { HopSeconds = Hop, MinBpm = MinBpm, MaxBpm = MaxBpm };
+            var config = new EstimatorConfig { HopSeconds = Hop, MinBpm = MinBpm, MaxBpm = MaxBpm, Fusion = FuseOptions.Config(Fuse, FuseWeight) };
             return SilenceDb is double db ? config with { SilenceDbfs = db } : config;
         }
 
@@ -57,6 +60,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (!TempoMethods.Names.Contains(Method.ToLowerInvariant())) return ValidationResult.Error($"--method {Method}: must be one of {string.Join(", ", TempoMethods.Names)}");
             if (IsDsp && Model is not null) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (IsDsp && Hop is not null) return ValidationResult.Error("--hop: the dsp method has no chunk hop");
+            if (FuseOptions.Problem(Fuse, FuseWeight, IsDsp, Model) is { } fuseProblem) return ValidationResult.Error(fuseProblem);
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");

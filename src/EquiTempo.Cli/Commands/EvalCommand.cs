@@ -18,6 +18,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string Method { get; init; } = "model";
         [CommandOption("-m|--model <FILE|NAME>"), Description(EstimateCommand.Settings.ModelDescription)]
         public string? Model { get; init; }
+        [CommandOption("--fuse <EVIDENCE>"), Description(FuseOptions.FuseDescription)]
+        public string? Fuse { get; init; }
+        [CommandOption("--fuse-weight <W>"), Description(FuseOptions.WeightDescription)]
+        public double? FuseWeight { get; init; }
         [CommandOption("--tolerance <FRACTION>"), Description("Relative tolerance of Acc1 and Acc2 (default 0.04).")]
         public double Tolerance { get; init; } = TempoMetrics.DefaultTolerance;
         [CommandOption("--max-tracks <N>"), Description("Evaluate at most N tracks, a fixed pseudo-random subset.")]
@@ -39,6 +43,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 return ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}");
             if (Model is not null && Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
+            if (FuseOptions.Problem(Fuse, FuseWeight, Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase), Model) is { } fuseProblem)
+                return ValidationResult.Error(fuseProblem);
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
             if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
@@ -59,7 +65,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             throw new EquiTempoException(ErrorReason.InvalidData, s.Labels, "no labelled track to evaluate");
         }
         Directory.CreateDirectory(s.Out);
-        using var method = TempoMethods.Create(s.Method, s.Model);
+        using var method = TempoMethods.Create(s.Method, s.Model, s.Fuse is null ? null : new EstimatorConfig { Fusion = FuseOptions.Config(s.Fuse, s.FuseWeight) });
         var options = new EvaluationOptions { Tolerance = s.Tolerance };
         console.Note($"evaluating {method.Name} on {tracks.Count} track(s)");
         var result = Run(method, tracks, options, console, ct);

@@ -135,6 +135,15 @@ public sealed class AutocorrelationTempogram
         return new TempogramSummary(sum, windowBpm, times, segmentSums);
     }
 
+    /// <summary>The pulse-train strength (<see cref="TempogramConfig.LagMultiples"/>) of every lag from 0 to the longest
+    /// whose multiples fit in the window, without the prior or the tempo bounds: the evidence another method may weigh.</summary>
+    public double[] PulseStrengths(ReadOnlySpan<double> acf)
+    {
+        var pulse = new double[(WindowFrames - 1) / Config.LagMultiples.Max() + 1];
+        PulseTrain(acf, pulse);
+        return pulse;
+    }
+
     /// <summary>The prior-weighted best tempo of an autocorrelation; null when it shows no periodicity.</summary>
     public TempoPeak? Best(ReadOnlySpan<double> acf)
     {

@@ -26,6 +26,10 @@ public sealed record EstimatorConfig
     /// <summary>What a track must show to have a tempo at all (its length, onsets and their periodicity).</summary>
     public TempoEvidenceConfig Evidence { get; init; } = new();
 
+    /// <summary>Fuse a log-tempo model's distribution with the DSP baseline's tempo evidence (<see cref="DspEvidenceFusion"/>);
+    /// null = the model alone. Only a log-tempo model takes it: the paper's network has no distribution over tempo bins.</summary>
+    public DspFusionConfig? Fusion { get; init; }
+
     /// <summary><see cref="MinBpm"/> and <see cref="MaxBpm"/> as one range.</summary>
     public TempoRange Range => new(MinBpm, MaxBpm);
 
@@ -49,6 +53,7 @@ public sealed record EstimatorConfig
         if (MinBpm is double a && MaxBpm is double b && !(b >= 2 * a))
             throw Bad(nameof(MaxBpm), $"{b} BPM must be at least twice the slowest tempo ({a} BPM), so that every tempo has a metrical level in range");
         Evidence.Validated();
+        Fusion?.Validated();
         return this;
     }
 

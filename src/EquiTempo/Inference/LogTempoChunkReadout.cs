@@ -31,7 +31,9 @@ public sealed class LogTempoChunkReadout : ChunkReadout
     public override double PointBpm(ChunkOutput chunk) =>
         Read(Array.ConvertAll(Probabilities(chunk), v => (double)v), withPrior: true) is { } s ? s.Bpm : double.NaN;
 
-    private protected override TempoSummary? SummariseUsable(IReadOnlyList<ChunkOutput> used)
+    private protected override TempoSummary? SummariseUsable(IReadOnlyList<ChunkOutput> used) => SummariseUsable(used, null);
+
+    private TempoSummary? SummariseUsable(IReadOnlyList<ChunkOutput> used, Func<IReadOnlyList<double>, double[]>? binWeights)
     {
         var mean = new double[Probabilities(used[0]).Length];
         foreach (var chunk in used)
@@ -39,20 +41,36 @@ public sealed class LogTempoChunkReadout : ChunkReadout
             var p = Probabilities(chunk);
             for (int k = 0; k < mean.Length; k++) mean[k] += p[k] / used.Count;
         }
-        return Read(mean, withPrior: true) is { } s ? s with { Chunks = used.Count } : null;
+        var weights = binWeights?.Invoke(BinBpms(mean.Length));
+        return Read(mean, withPrior: true, weights) is { } s ? s with { Chunks = used.Count } : null;
     }
 
-    /// <summary>The tempo of a (mean) distribution; <paramref name="withPrior"/> false reads its own peak (the network
-    /// alone, before the metrical-level prior). Null when no bin of the range has any mass.</summary>
-    public TempoSummary? Read(double[] distribution, bool withPrior)
+    /// <summary>The track's tempo from its usable chunks with the mean distribution multiplied, bin by bin and before
+    /// the prior, by the weights <paramref name="binWeights"/> gives for the bins' tempi (see <see cref="DspEvidenceFusion"/>);
+    /// null when no chunk is usable.</summary>
+    public TempoSummary? Summarise(IEnumerable<ChunkOutput> chunks, Func<IReadOnlyList<double>, double[]> binWeights)
     {
+        var used = chunks.Where(Usable).ToList();
+        return used.Count == 0 ? null : SummariseUsable(used, binWeights);
+    }
+
+    /// <summary>The tempo of each of the first <paramref name="bins"/> output bins.</summary>
+    public double[] BinBpms(int bins) => Enumerable.Range(0, bins).Select(k => BpmOfBin(k)).ToArray();
+
+    /// <summary>The tempo of a (mean) distribution; <paramref name="withPrior"/> false reads its own peak (the network
+    /// alone, before the metrical-level prior); <paramref name="weights"/>, when given, multiply the bins first (the
+    /// fused evidence). Null when no bin of the range has any mass.</summary>
+    public TempoSummary? Read(double[] distribution, bool withPrior, double[]? weights = null)
+    {
+        if (weights is not null && weights.Length != distribution.Length)
+            throw new ArgumentException($"{weights.Length} weights for {distribution.Length} bins", nameof(weights));
         var q = new double[distribution.Length];
         double total = 0;
         for (int k = 0; k < q.Length; k++)
         {
             double bpm = BpmOfBin(k);
             if (!Range.Contains(bpm)) continue;
-            q[k] = distribution[k] * (withPrior ? Prior(bpm) : 1);
+            q[k] = distribution[k] * (withPrior ? Prior(bpm) : 1) * (weights?[k] ?? 1);
             total += q[k];
         }
         if (!(total > 0)) return null;

@@ -28,6 +28,7 @@ public sealed class TempoEstimator : ITempoMethod
     private readonly ChunkReadout _readout;
     private readonly OnsetStrength _onsets;
     private readonly TempoEvidenceGate _evidence;
+    private readonly DspEvidenceFusion? _fusion;
     public EstimatorConfig Config { get; }
     public ModelMetadata Metadata => _metadata;
 
@@ -40,6 +41,9 @@ public sealed class TempoEstimator : ITempoMethod
         Config = (config ?? new EstimatorConfig()).Validated(input);
         _model = model;
         _frontEnd = model.CreateFrontEnd();
+        if (Config.Fusion is not null)
+            throw EquiTempoException.InvalidSetting($"estimator {nameof(EstimatorConfig.Fusion)}",
+                "fusion with the DSP evidence needs a log-tempo model (its distribution over tempo bins); this model is the paper's network (family tcn)");
         _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
         _readout = ChunkReadout.For(stored, Config.Tolerance, Config.Range);
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
@@ -61,6 +65,7 @@ public sealed class TempoEstimator : ITempoMethod
         _network = new LogTempoChunkNetwork(model, _frontEnd, tempogram, Config.BatchChunks);
         _readout = new LogTempoChunkReadout(stored, tempogram.Config, Config.Tolerance, Config.Range);
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
+        if (Config.Fusion is { } fusion) _fusion = new DspEvidenceFusion(fusion, _onsets.Config.FramesPerSecond);
     }
 
     /// <summary>The stages every family shares: chunking, the silence gate and the onset evidence.</summary>
@@ -98,7 +103,7 @@ public sealed class TempoEstimator : ITempoMethod
 
     public string Readout => _readout.Kind;
 
-    public string Name => $"model:{Readout}";
+    public string Name => _fusion is null ? $"model:{Readout}" : $"model:{Readout}+dsp";
 
     private ModelInput Input => _metadata.Input;
 
@@ -166,7 +171,9 @@ public sealed class TempoEstimator : ITempoMethod
             throw new NoTempoException(name ?? UnnamedAudio, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
         double duration = (double)totalSamples / Input.SampleRate;
         _evidence.Check(name ?? UnnamedAudio, _evidence.Measure(onsetEnvelope, _onsets.Config.FramesPerSecond, duration));
-        var summary = _readout.Summarise(outputs) ?? throw new NoTempoException(name ?? UnnamedAudio,
+        var summary = (_fusion is not null && _readout is LogTempoChunkReadout logTempo
+            ? logTempo.Summarise(outputs, bins => _fusion.Weights(onsetEnvelope, bins))
+            : _readout.Summarise(outputs)) ?? throw new NoTempoException(name ?? UnnamedAudio,
             Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
                 : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
         return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve,

@@ -1,0 +1,41 @@
+using EquiTempo.Inference;
+using EquiTempo.Model;
+
+namespace EquiTempo.Cli.Commands;
+
+/// <summary>The <c>--fuse</c> and <c>--fuse-weight</c> options of estimate and eval: a log-tempo model's distribution
+/// fused with the DSP baseline's tempo evidence (<see cref="DspFusionConfig"/>).</summary>
+internal static class FuseOptions
+{
+    public const string Dsp = "dsp";
+    public const string FuseDescription = "Fuse a log-tempo model's tempo distribution with this evidence before its metrical prior: dsp (the DSP baseline's onset autocorrelation, from the same onset envelope). Only for a log-tempo model.";
+    public const string WeightDescription = "Exponent of the fused evidence (with --fuse; default 4, 0 = the model alone, at most 10).";
+
+    /// <summary>The fusion settings the options ask for, or null without --fuse.</summary>
+    public static DspFusionConfig? Config(string? fuse, double? weight)
+    {
+        if (fuse is null) return null;
+        var config = new DspFusionConfig();
+        return weight is double w ? config with { Weight = w } : config;
+    }
+
+    /// <summary>Why the options cannot be used with this method and model, or null.</summary>
+    public static string? Problem(string? fuse, double? weight, bool isDsp, string? model)
+    {
+        if (fuse is null) return weight is null ? null : "--fuse-weight: needs --fuse dsp";
+        if (!fuse.Equals(Dsp, StringComparison.OrdinalIgnoreCase)) return $"--fuse {fuse}: must be {Dsp}";
+        if (isDsp) return "--fuse: the dsp method has no model distribution to fuse; use --method model with a log-tempo model";
+        if (OptionChecks.Range("--fuse-weight", weight, 0, 10) is { } bad) return bad;
+        if (model is null || TempoMethods.NamesShippedModel(model))
+            return $"--fuse: needs a log-tempo model (--model FILE); {(model is null ? "the default model" : $"the shipped model '{model}'")} is the paper's network, which has no distribution over tempo bins";
+        if (File.Exists(model) && !IsLogTempo(model))
+            return $"--fuse: {model} is the paper's network (family tcn), which has no distribution over tempo bins; it needs a log-tempo model";
+        return null;
+    }
+
+    private static bool IsLogTempo(string model)
+    {
+        try { return LogTempoModel.IsLogTempoFile(model); }
+        catch (EquiTempoException) { return true; }   // an unreadable file is reported by the estimator, with its reason
+    }
+}

@@ -1,0 +1,110 @@
+using EquiTempo.Baselines;
+
+namespace EquiTempo.Inference;
+
+/// <summary>
+/// Settings of <see cref="DspEvidenceFusion"/>: how a log-tempo model's mean distribution is combined with the DSP
+/// baseline's tempo evidence. The fused distribution is p_k · e_k^<see cref="Weight"/> (then the model's metrical
+/// prior), where e_k is the DSP pulse-train strength at bin k's tempo, the largest within ±<see cref="BandTolerance"/>,
+/// divided by its largest value over the bins and floored at <see cref="Floor"/>.
+/// </summary>
+public sealed record DspFusionConfig
+{
+    /// <summary>Exponent of the DSP evidence (0 = the model alone, 1 = a plain product). 4 by default: on the 263
+    /// development tracks 0, 0.25, 0.5, 1, 2, 3, 4, 6, 8 and 10 were measured and 4–8 scored best (Acc1 64.6 %, Acc2
+    /// 92.0 % against 62.7 / 91.3 % alone), 10 worse again; 4 is the smallest of the best, the least DSP weight that
+    /// gives their result (the model's mean distribution is peaked: at 1 the evidence changes the answer of 2 tracks of 263).
+    /// See the README, "Fused with the DSP evidence".</summary>
+    public double Weight { get; init; } = 4.0;
+
+    /// <summary>Smallest relative evidence a bin keeps (of the strongest bin's), so that where the DSP tempogram is blind
+    /// (an autocorrelation near zero or negative) the model's mass is damped by Floor^Weight, not erased. On the
+    /// development sets 0.001, 0.01, 0.05 and 0.2 gave the same answer on every track at every weight: 0.05 is a middle
+    /// value, not a tuned one.</summary>
+    public double Floor { get; init; } = 0.05;
+
+    /// <summary>The evidence at a bin is the largest DSP strength within ±this relative tempo of the bin's (0.04: the
+    /// Acc1 tolerance), so the two methods' peaks agree when they are within the accuracy that is asked of them, and the
+    /// DSP lag grid (2–6 % apart above 120 BPM) leaves no gap between bins.</summary>
+    public double BandTolerance { get; init; } = 0.04;
+
+    /// <summary>This record, or an <see cref="EquiTempoException"/> naming the first setting out of range.</summary>
+    public DspFusionConfig Validated()
+    {
+        if (!(double.IsFinite(Weight) && Weight >= 0 && Weight <= 10)) throw Bad(nameof(Weight), $"{Weight} must lie in [0, 10]");
+        if (!(Floor > 0 && Floor <= 1)) throw Bad(nameof(Floor), $"{Floor} must lie in (0, 1]");
+        if (!(BandTolerance >= 0 && BandTolerance < 0.5)) throw Bad(nameof(BandTolerance), $"{BandTolerance} must lie in [0, 0.5)");
+        return this;
+    }
+
+    private static EquiTempoException Bad(string setting, string problem) =>
+        EquiTempoException.InvalidSetting($"fusion {setting}", problem);
+}
+
+/// <summary>
+/// The DSP baseline's tempo evidence read on a log-tempo model's bins: the onset envelope the estimator already
+/// computed for its evidence gate goes through the baseline's <see cref="AutocorrelationTempogram"/> (16 s windows,
+/// mean over the track), and its pulse-train strength (mean autocorrelation at 1–4 periods, without the baseline's
+/// 120 BPM prior: the model keeps its own) is read at each bin's tempo by linear interpolation between lags, as the
+/// largest value within ±<see cref="DspFusionConfig.BandTolerance"/>. Thread-safe (immutable).
+/// </summary>
+public sealed class DspEvidenceFusion
+{
+    // Points of a ±tolerance band read per bin: 2 % apart at most at ±4 %, finer than the lag grid's spacing at 300 BPM.
+    private const int BandPoints = 9;
+
+    public DspFusionConfig Config { get; }
+    private readonly AutocorrelationTempogram _tempogram;
+
+    public DspEvidenceFusion(DspFusionConfig config, double framesPerSecond)
+    {
+        Config = config.Validated();
+        _tempogram = new AutocorrelationTempogram(new TempogramConfig(), framesPerSecond);
+    }
+
+    /// <summary>Multiplicative weights e_k^Weight, one per tempo of <paramref name="binBpm"/>, from an onset envelope;
+    /// all 1 when the envelope shows no periodicity at any of them.</summary>
+    public double[] Weights(float[] envelope, IReadOnlyList<double> binBpm, CancellationToken ct = default) =>
+        Weights(Evidence(envelope, binBpm, ct));
+
+    /// <summary>Multiplicative weights e_k^Weight from the raw strengths of <see cref="Evidence"/>, relative to the
+    /// largest and floored at <see cref="DspFusionConfig.Floor"/>; all 1 when every strength is 0.</summary>
+    public double[] Weights(double[] evidence)
+    {
+        var w = new double[evidence.Length];
+        double top = evidence.Max();
+        for (int k = 0; k < w.Length; k++)
+            w[k] = top > 0 ? Math.Pow(Math.Max(evidence[k] / top, Config.Floor), Config.Weight) : 1;
+        return w;
+    }
+
+    /// <summary>The raw DSP strength at each tempo of <paramref name="binBpm"/> (the largest within the band; 0 where
+    /// no lag of the window reaches).</summary>
+    public double[] Evidence(float[] envelope, IReadOnlyList<double> binBpm, CancellationToken ct = default)
+    {
+        var summary = _tempogram.Analyse(envelope, null, ct);
+        var pulse = _tempogram.PulseStrengths(summary.MeanAutocorrelation);
+        var e = new double[binBpm.Count];
+        double tol = Config.BandTolerance;
+        for (int k = 0; k < e.Length; k++)
+        {
+            double best = 0;
+            for (int i = 0; i < BandPoints; i++)
+            {
+                double bpm = binBpm[k] * (1 + tol * (2.0 * i / (BandPoints - 1) - 1));
+                best = Math.Max(best, Interpolated(pulse, 60.0 * _tempogram.FramesPerSecond / bpm));
+            }
+            e[k] = best;
+        }
+        return e;
+    }
+
+    private static double Interpolated(double[] pulse, double lag)
+    {
+        if (!(lag >= 1) || lag > pulse.Length - 1) return 0;
+        int i = (int)Math.Floor(lag);
+        if (i >= pulse.Length - 1) return Math.Max(0, pulse[^1]);
+        double f = lag - i;
+        return Math.Max(0, pulse[i] * (1 - f) + pulse[i + 1] * f);
+    }
+}

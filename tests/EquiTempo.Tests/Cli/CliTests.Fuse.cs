@@ -1,0 +1,42 @@
+using System.Text.Json;
+using EquiTempo.Audio;
+using EquiTempo.Tests.Signals;
+
+namespace EquiTempo.Tests.Cli;
+
+public partial class CliTests
+{
+    private static string LogTempoModelFile([System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "models", "equitempo-logtempo.eqtm"));
+
+    [Fact]
+    public void Fuse_WithALogTempoModel_GivesTheClickTempo_AndIsAUsageErrorOtherwise()
+    {
+        var clicks = Path.Combine(_dir, "clicks.wav");
+        WavWriter.WriteMono16(clicks, TestSignals.ClickTrack(110, 30), 44100);
+        var (code, output, err) = Run("estimate", clicks, "--model", LogTempoModelFile(), "--fuse", "dsp", "--fuse-weight", "0.5", "--format", "json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        Assert.Equal("model:log-tempo+dsp", doc.RootElement.GetProperty("method").GetString());
+        double octaves = Math.Log2(doc.RootElement.GetProperty("bpm").GetDouble() / 110);   // the metrical level is the prior's
+        Assert.InRange(Math.Abs(octaves - Math.Round(octaves)), 0, Math.Log2(1.04));
+
+        var labels = Path.Combine(_dir, "labels.tsv");
+        File.WriteAllText(labels, $"path\tbpm\n{clicks}\t110\n");
+        foreach (var (args, says) in new (string[], string)[]
+        {
+            (["estimate", clicks, "--fuse", "dsp"], "the default model is the paper's network"),
+            (["estimate", clicks, "--model", ScaledModelFile(), "--fuse", "dsp"], "family tcn"),
+            (["estimate", clicks, "--method", "dsp", "--fuse", "dsp"], "the dsp method has no model distribution"),
+            (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse", "beats"], "--fuse beats: must be dsp"),
+            (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse-weight", "2"], "--fuse-weight: needs --fuse dsp"),
+            (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse", "dsp", "--fuse-weight", "-1"], "--fuse-weight must be a number from 0 to 10"),
+            (["eval", "--labels", labels, "--out", Path.Combine(_dir, "ev"), "--model", "labelfree", "--fuse", "dsp"], "the shipped model 'labelfree' is the paper's network"),
+        })
+        {
+            var (badCode, badOut, badErr) = Run(args);
+            Assert.True(badCode == 2, $"{string.Join(' ', args)}: exit {badCode}: {badOut}{badErr}");
+            Assert.Contains(says, badOut + badErr);
+        }
+    }
+}
