@@ -3,7 +3,10 @@
 # cross-entropy + invariance + expected-value ratio) on the unlabelled corpus and the extra unlabelled renders,
 # calibrates its one offset and metrical prior on drum patterns the program renders, measures the octave-folded
 # errors against the paper's z of models/equitempo-ssl.eqtm, and evaluates it on the development sets.
-#   tools/make-logtempo-model.sh [train|calibrate|measure|eval|all]   (default all)
+#   tools/make-logtempo-model.sh [train|calibrate|measure|eval|renders|all]   (default all)
+# Stage renders (not part of all): fine-tunes RUN/model.eqtm on the realistic renders' felt-beat tempi (renderer labels, no
+# human ones; tools/build-realistic-renders.sh) into RUN-renders/model.eqtm and evaluates it on the dev sets and realistic-val.
+# models/equitempo-logtempo-renders.eqtm is that, from LOGTEMPO_TEMPOGRAM=both (see models/MODEL_CARD.md).
 #   LOGTEMPO_TEMPOGRAM=autocorrelation|fourier|both picks the tempogram of a new run (train's --tempogram; default autocorrelation).
 # Writes only into the run folder ($EQUITEMPO_CACHE/runs/logtempo by default; nothing into models/).
 # Resumable: rerun it after a kill and training continues from its last completed epoch.
@@ -17,7 +20,7 @@ RUN="${LOGTEMPO_RUN:-$CACHE/runs/logtempo}"
 ET="$ROOT/equitempo"
 DEV="$CACHE/devsets/dev.tsv"
 STAGE="${1:-all}"
-case "$STAGE" in train|calibrate|measure|eval|all) ;; *) echo "make-logtempo-model: unknown stage '$STAGE' (train, calibrate, measure, eval or all)" >&2; exit 2 ;; esac
+case "$STAGE" in train|calibrate|measure|eval|renders|all) ;; *) echo "make-logtempo-model: unknown stage '$STAGE' (train, calibrate, measure, eval, renders or all)" >&2; exit 2 ;; esac
 run_stage() { [ "$STAGE" = all ] || [ "$STAGE" = "$1" ]; }
 
 if run_stage train; then
@@ -45,4 +48,15 @@ fi
 if run_stage eval; then
   "$ET" eval --labels "$DEV" --model "$RUN/model.eqtm" --out "$RUN/eval"
   "$ET" eval --labels "$DEV" --method dsp --out "$RUN/eval-dsp"
+fi
+if [ "$STAGE" = renders ]; then
+  "$ROOT/tools/build-realistic-renders.sh"
+  "$ROOT/tools/build-dev-index.sh"
+  # 400 training renders (80 of them hold out the best epoch), stretched 0.8–1.25 with the label moved along; 8 min here.
+  "$ET" finetune --model "$RUN/model.eqtm" --labels "$CACHE/devsets/realistic-train/index.tsv" --out "$RUN-renders" \
+    --epochs 12 --batch 16 --lr 1e-2 --patience 4 --min-rate 0.8 --max-rate 1.25 --label-sigma 0.02 --excerpts-per-track 4 \
+    --label-source "realistic renders (tools/build-realistic-renders.sh, 400 tracks, felt-beat tempo from the renderer; no human labels)" \
+    $( [ -f "$RUN-renders/state.json" ] && echo --resume )
+  "$ET" eval --labels "$DEV" --model "$RUN-renders/model.eqtm" --out "$RUN-renders/eval"
+  "$ET" eval --labels "$CACHE/devsets/realistic-val/index.tsv" --model "$RUN-renders/model.eqtm" --out "$RUN-renders/eval-realistic-val"
 fi

@@ -49,7 +49,7 @@ public class LogTempoCliTests(LogTempoCliFiles files) : IClassFixture<LogTempoCl
     [Fact] public void InitFrom() => AssertError(2, new[] { "train", "--family", "log-tempo", "--init-from", files.Raw, "--audio", files.Dir, "--out", Out }, "--init-from");
     [Fact] public void EstimateWithAnUncalibratedModel() => AssertError(1, new[] { "estimate", "--model", files.Raw, files.Audio }, files.Raw, "not calibrated");
     [Fact] public void EstimateWithATruncatedModel() => AssertError(1, new[] { "estimate", "--model", files.Truncated, files.Audio }, files.Truncated, "truncated");
-    [Fact] public void FinetuneALogTempoModel() => AssertError(1, new[] { "finetune", "--model", files.Raw, "--labels", files.Labels, "--out", Out }, files.Raw, "log-tempo");
+    [Fact] public void FinetuneALogTempoModelWithFreeze() => AssertError(1, new[] { "finetune", "--model", files.Raw, "--freeze", "--labels", files.Labels, "--out", Out }, files.Raw, "log-tempo", "no separate head");
     [Fact] public void PriorNarrowerThanHalfAnOctave() => AssertError(2, new[] { "calibrate", "--model", files.Raw, "--min-prior-octaves", "0.1", "--out", Out + ".eqtm" }, "--min-prior-octaves");
     [Fact] public void CalibrateWithLabels() => AssertError(1, new[] { "calibrate", "--model", files.Raw, "--labels", files.Labels, "--out", Out + ".eqtm" }, "--labels", "renders only");
 }
