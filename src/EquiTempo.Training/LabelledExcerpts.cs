@@ -1,3 +1,4 @@
+using System.Globalization;
 using EquiTempo.Evaluation;
 using EquiTempo.Training.Corpus;
 using EquiTempo.Training.Stretching;
@@ -25,6 +26,27 @@ internal sealed class LabelledExcerpts
         _excerpt = excerptSamples;
         _sr = sampleRate;
         _maxBpm = maxBpm;
+    }
+
+    /// <summary>Optimiser steps an epoch of <paramref name="trainTracks"/> tracks takes: every track's excerpts once, at
+    /// most <see cref="FineTuneConfig.MaxStepsPerEpoch"/> when that is set.</summary>
+    public int StepsPerEpoch(int trainTracks)
+    {
+        int steps = (int)Math.Ceiling((double)trainTracks * _cfg.ExcerptsPerTrack / _cfg.BatchSize);
+        return _cfg.MaxStepsPerEpoch > 0 ? Math.Min(steps, _cfg.MaxStepsPerEpoch) : steps;
+    }
+
+    /// <summary>The fine-tuning record both objectives write into a model's training metadata at each saved epoch.</summary>
+    public static void RecordEpoch(IDictionary<string, string> training, EpochRecord e, int trainTracks, string labelSource)
+    {
+        training["finetune_epochs"] = e.Epoch.ToString(CultureInfo.InvariantCulture);
+        training["finetune_train_loss"] = TrainingLoop.F(e.TrainLoss);
+        training["finetune_validation_loss"] = TrainingLoop.F(e.Validation.Loss ?? double.NaN);
+        training["finetune_validation_acc1"] = TrainingLoop.F(e.Validation.Metrics[0]);
+        training["finetune_validation_acc2"] = TrainingLoop.F(e.Validation.Metrics[1]);
+        training["finetune_train_tracks"] = trainTracks.ToString(CultureInfo.InvariantCulture);
+        training["finetune_labels"] = labelSource;
+        training["finetune_wall_seconds"] = TrainingLoop.F(e.WallSeconds);
     }
 
     /// <summary>A training example: a random excerpt stretched by a random α, labelled BPM × α.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
@@ -46,8 +45,7 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         _step = new TempoClassStep(model.Network, config.Freeze, config.MicroBatch);
         // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
         _excerpts = new LabelledExcerpts(config, cache, _excerpt, sr, maxBpm: classes - 1);
-        StepsPerEpoch = (int)Math.Ceiling((double)train.Count * config.ExcerptsPerTrack / config.BatchSize);
-        if (config.MaxStepsPerEpoch > 0) StepsPerEpoch = Math.Min(StepsPerEpoch, config.MaxStepsPerEpoch);
+        StepsPerEpoch = _excerpts.StepsPerEpoch(train.Count);
         _validation = BuildValidation(validation, frontEnd);
     }
 
@@ -83,15 +81,7 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         if (!_cfg.Freeze) metadata.RemoveReadout<ScaleReadout>();   // z moved with the backbone
         metadata.Description = (_startModel is null ? "supervised from scratch" : $"fine-tuned from {Path.GetFileName(_startModel)}")
             + (_cfg.Freeze ? " (head only)" : " (whole network)");
-        var t = metadata.Training;
-        t["finetune_epochs"] = e.Epoch.ToString(CultureInfo.InvariantCulture);
-        t["finetune_train_loss"] = F(e.TrainLoss);
-        t["finetune_validation_loss"] = F(e.Validation.Loss ?? double.NaN);
-        t["finetune_validation_acc1"] = F(e.Validation.Metrics[0]);
-        t["finetune_validation_acc2"] = F(e.Validation.Metrics[1]);
-        t["finetune_train_tracks"] = _train.Count.ToString(CultureInfo.InvariantCulture);
-        t["finetune_labels"] = _labelSource;
-        t["finetune_wall_seconds"] = F(e.WallSeconds);
+        LabelledExcerpts.RecordEpoch(metadata.Training, e, _train.Count, _labelSource);
     }
 
     public void ProduceEpoch(int epoch, Action<List<Example>> write, CancellationToken ct) =>
@@ -132,8 +122,6 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         }
         return (loss / n, (double)a1 / n, (double)a2 / n);
     }
-
-    private static string F(double v) => TrainingLoop.F(v);
 
     public void Dispose()
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
@@ -53,8 +52,7 @@ public sealed class LogTempoClassObjective : ITrainingObjective<List<TempoClassO
         // FineTuneConfig.LabelSigma is a standard deviation of ln(tempo); in bins that is σ / ln 2 × bins an octave.
         _sigmaBins = Math.Max(MinTargetSigmaBins, config.LabelSigma / Math.Log(2) * _grid.BinsPerOctave);
         _excerpts = new LabelledExcerpts(config, cache, _excerpt, model.Metadata.Input.SampleRate, maxBpm: _grid.BpmAt(_grid.Bins - 1));
-        StepsPerEpoch = (int)Math.Ceiling((double)train.Count * config.ExcerptsPerTrack / config.BatchSize);
-        if (config.MaxStepsPerEpoch > 0) StepsPerEpoch = Math.Min(StepsPerEpoch, config.MaxStepsPerEpoch);
+        StepsPerEpoch = _excerpts.StepsPerEpoch(train.Count);
         _validation = _excerpts.Validation(validation).Chunk(config.BatchSize)
             .Select(part => (Tempograms(part.Select(p => p.View).ToList()).DetachFromDisposeScope(), part.Select(p => p.Bpm).ToArray())).ToList();
     }
@@ -106,15 +104,7 @@ public sealed class LogTempoClassObjective : ITrainingObjective<List<TempoClassO
     {
         metadata.SetReadout(new LogTempoReadout(0, null, null, _labelSource));
         metadata.Description = $"log-tempo network fine-tuned from {Path.GetFileName(_startModel ?? "a fresh network")} on labelled tracks";
-        var t = metadata.Training;
-        t["finetune_epochs"] = e.Epoch.ToString(CultureInfo.InvariantCulture);
-        t["finetune_train_loss"] = TrainingLoop.F(e.TrainLoss);
-        t["finetune_validation_loss"] = TrainingLoop.F(e.Validation.Loss ?? double.NaN);
-        t["finetune_validation_acc1"] = TrainingLoop.F(e.Validation.Metrics[0]);
-        t["finetune_validation_acc2"] = TrainingLoop.F(e.Validation.Metrics[1]);
-        t["finetune_train_tracks"] = _train.Count.ToString(CultureInfo.InvariantCulture);
-        t["finetune_labels"] = _labelSource;
-        t["finetune_wall_seconds"] = TrainingLoop.F(e.WallSeconds);
+        LabelledExcerpts.RecordEpoch(metadata.Training, e, _train.Count, _labelSource);
     }
 
     /// <summary>Excerpts → tempograms (N, channels, bins).</summary>

@@ -208,8 +208,9 @@ public sealed class LogTempogramFrontEnd : IDisposable
         var re = matmul(windowed, cos);
         var im = matmul(windowed, sin);
         var magnitude = (re.mul(re) + im.mul(im)).sqrt();
-        var rms = (windowed.mul(bands).sum(new long[] { 2 }, keepdim: true) / window.sum()).sqrt();   // √(Σ w n² / Σ w)
-        return magnitude / window.sum() / maximum(rms, _floor);
+        var windowSum = window.sum();
+        var rms = (windowed.mul(bands).sum(new long[] { 2 }, keepdim: true) / windowSum).sqrt();   // √(Σ w n² / Σ w)
+        return magnitude / windowSum / maximum(rms, _floor);
     }
 
     public void Dispose()
