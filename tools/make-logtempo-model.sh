@@ -3,10 +3,15 @@
 # cross-entropy + invariance + expected-value ratio) on the unlabelled corpus and the extra unlabelled renders,
 # calibrates its one offset and metrical prior on drum patterns the program renders, measures the octave-folded
 # errors against the paper's z of models/equitempo-ssl.eqtm, and evaluates it on the development sets.
-#   tools/make-logtempo-model.sh [train|calibrate|measure|eval|renders|all]   (default all)
+#   tools/make-logtempo-model.sh [train|calibrate|measure|eval|renders|default|all]   (default all)
 # Stage renders (not part of all): fine-tunes RUN/model.eqtm on the realistic renders' felt-beat tempi (renderer labels, no
 # human ones; tools/build-realistic-renders.sh) into RUN-renders/model.eqtm and evaluates it on the dev sets and realistic-val.
 # models/equitempo-logtempo-renders.eqtm is that, from LOGTEMPO_TEMPOGRAM=both (see models/MODEL_CARD.md).
+# Stage default (not part of all): fine-tunes RUN-renders/model.eqtm further on the GMD train split (human-set labels) with
+# rendered drum patterns and the realistic renders into RUN-default/model.eqtm and evaluates it. The shipped pair (models/MODEL_CARD.md): with
+# LOGTEMPO_START=models/equitempo-logtempo.eqtm, stage renders makes models/equitempo-labelfree.eqtm and stage default
+# models/equitempo-default.eqtm (autocorrelation tempogram, the default).
+#   LOGTEMPO_START=FILE starts stage renders from FILE instead of RUN/model.eqtm.
 #   LOGTEMPO_TEMPOGRAM=autocorrelation|fourier|both picks the tempogram of a new run (train's --tempogram; default autocorrelation).
 # Writes only into the run folder ($EQUITEMPO_CACHE/runs/logtempo by default; nothing into models/).
 # Resumable: rerun it after a kill and training continues from its last completed epoch.
@@ -20,7 +25,7 @@ RUN="${LOGTEMPO_RUN:-$CACHE/runs/logtempo}"
 ET="$ROOT/equitempo"
 DEV="$CACHE/devsets/dev.tsv"
 STAGE="${1:-all}"
-case "$STAGE" in train|calibrate|measure|eval|renders|all) ;; *) echo "make-logtempo-model: unknown stage '$STAGE' (train, calibrate, measure, eval, renders or all)" >&2; exit 2 ;; esac
+case "$STAGE" in train|calibrate|measure|eval|renders|default|all) ;; *) echo "make-logtempo-model: unknown stage '$STAGE' (train, calibrate, measure, eval, renders, default or all)" >&2; exit 2 ;; esac
 run_stage() { [ "$STAGE" = all ] || [ "$STAGE" = "$1" ]; }
 
 if run_stage train; then
@@ -53,10 +58,27 @@ if [ "$STAGE" = renders ]; then
   "$ROOT/tools/build-realistic-renders.sh"
   "$ROOT/tools/build-dev-index.sh"
   # 400 training renders (80 of them hold out the best epoch), stretched 0.8–1.25 with the label moved along; 8 min here.
-  "$ET" finetune --model "$RUN/model.eqtm" --labels "$CACHE/devsets/realistic-train/index.tsv" --out "$RUN-renders" \
+  "$ET" finetune --model "${LOGTEMPO_START:-$RUN/model.eqtm}" --labels "$CACHE/devsets/realistic-train/index.tsv" --out "$RUN-renders" \
     --epochs 12 --batch 16 --lr 1e-2 --patience 4 --min-rate 0.8 --max-rate 1.25 --label-sigma 0.02 --excerpts-per-track 4 \
     --label-source "realistic renders (tools/build-realistic-renders.sh, 400 tracks, felt-beat tempo from the renderer; no human labels)" \
     $( [ -f "$RUN-renders/state.json" ] && echo --resume )
   "$ET" eval --labels "$DEV" --model "$RUN-renders/model.eqtm" --out "$RUN-renders/eval"
   "$ET" eval --labels "$CACHE/devsets/realistic-val/index.tsv" --model "$RUN-renders/model.eqtm" --out "$RUN-renders/eval-realistic-val"
+fi
+if [ "$STAGE" = default ]; then
+  "$ROOT/tools/build-gmd-devset.sh" --split train --out "$CACHE/devsets/gmd-train"
+  "$ROOT/tools/build-realistic-renders.sh"
+  "$ROOT/tools/build-dev-index.sh"
+  # Drum patterns at known tempi (one pattern in six a bare click track): without them the network halves click tracks
+  # at 120–180 BPM (the renders and GMD always have notes between the beats).
+  [ -f "$CACHE/devsets/rhythms-285/index.tsv" ] || "$ET" render-rhythms --out "$CACHE/devsets/rhythms-285" --count 285 --seconds 30 --seed 21
+  # 285 GMD train performances + 285 drum patterns + the 400 renders (194 of the 970 hold out the best epoch), a lower
+  # rate than stage renders since it starts from a fine-tuned network; 8 min here.
+  "$ET" finetune --model "$RUN-renders/model.eqtm" --labels "$CACHE/devsets/gmd-train/index.tsv" \
+    --labels "$CACHE/devsets/rhythms-285/index.tsv" --labels "$CACHE/devsets/realistic-train/index.tsv" --out "$RUN-default" \
+    --epochs 12 --batch 16 --lr 3e-3 --patience 4 --min-rate 0.8 --max-rate 1.25 --label-sigma 0.02 --excerpts-per-track 4 \
+    --label-source "GMD train split rendered with FluidR3 (human-set BPM labels) plus 285 drum patterns and 400 realistic renders made by EquiTempo at known tempi; started from the render-tuned log-tempo network" \
+    $( [ -f "$RUN-default/state.json" ] && echo --resume )
+  "$ET" eval --labels "$DEV" --model "$RUN-default/model.eqtm" --out "$RUN-default/eval"
+  "$ET" eval --labels "$CACHE/devsets/realistic-val/index.tsv" --model "$RUN-default/model.eqtm" --out "$RUN-default/eval-realistic-val"
 fi

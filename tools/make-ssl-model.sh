@@ -21,7 +21,7 @@ fi
 if [ "$STAGE" = measure ] || [ "$STAGE" = all ]; then
   # Held-out corpus files only (the run's validation split, renders left out), as for the shipped model.
   grep -F "$CACHE/corpus/" "$RUN/validation-files.txt" > "$RUN/validation-corpus-files.txt"
-  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-default.eqtm"; do
+  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-tcn-default.eqtm"; do
     "$ET" equivariance --model "$m" --audio "$RUN/validation-corpus-files.txt" --max-files 84
   done
   "$ET" equivariance --fresh --audio "$RUN/validation-corpus-files.txt" --max-files 84
@@ -29,7 +29,7 @@ if [ "$STAGE" = measure ] || [ "$STAGE" = all ]; then
   # MIDI development songs and scored on the tracker modules.
   dotnet build "$ROOT/bench/EquiTempo.Bench" -c Release -nologo -v q >/dev/null
   B="$ROOT/bench/EquiTempo.Bench/bin/Release/net10.0/EquiTempo.Bench.dll"
-  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-default.eqtm"; do
+  for m in "$RUN/model.eqtm" "$ROOT/models/equitempo-tcn-default.eqtm"; do
     echo "[ssl] embedding probe of $m"
     dotnet "$B" embedding-probe "$m" "$CACHE/devsets/midi/index.tsv" "$CACHE/devsets/modules/index.tsv"
   done

@@ -62,7 +62,7 @@ public static class EstimateSpeed
             foreach (var f in files) foreach (var _ in AudioDecoder.ReadBlocks(f, 13.6, 44100)) { }
         })));
         var chunks = files.SelectMany(f => AudioDecoder.ReadBlocks(f, 600_000 / 44100.0, 44100)).ToList();
-        using var model = ShippedModels.Load(ShippedModels.Default);
+        using var model = ShippedModels.Load(ShippedModels.TcnDefault);
         using var fe = model.CreateFrontEnd();
         var specs = new List<Tensor>();
         var front = Median(Enumerable.Range(0, runs).Select(_ => Time(() =>

@@ -27,7 +27,8 @@ internal static class FuseOptions
         if (isDsp) return "--fuse: the dsp method has no model distribution to fuse; use --method model with a log-tempo model";
         if (OptionChecks.Range("--fuse-weight", weight, 0, 10) is { } bad) return bad;
         if (model is null || TempoMethods.NamesShippedModel(model))
-            return $"--fuse: needs a log-tempo model (--model FILE); {(model is null ? "the default model" : $"the shipped model '{model}'")} is the paper's network, which has no distribution over tempo bins";
+            return ShippedModels.IsLogTempo(model ?? ShippedModels.Default) ? null
+                : $"--fuse: needs a log-tempo model; the shipped model '{model}' is the paper's network, which has no distribution over tempo bins";
         if (File.Exists(model) && !IsLogTempo(model))
             return $"--fuse: {model} is the paper's network (family tcn), which has no distribution over tempo bins; it needs a log-tempo model";
         return null;

@@ -76,8 +76,9 @@ public sealed class TempoEstimator : ITempoMethod
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
     /// embedded in the assembly: no file beside the binaries is needed).</summary>
     public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null) =>
-        modelPath is not null && LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config)
-            : Create(modelPath is null ? ShippedModels.Load(ShippedModels.Default) : TempoModel.Load(modelPath), config);
+        modelPath is null ? LoadShipped(ShippedModels.Default, config)
+            : LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config)
+            : Create(TempoModel.Load(modelPath), config);
 
     private static TempoEstimator CreateLogTempo(LogTempoModel model, string path, EstimatorConfig? config)
     {
@@ -90,10 +91,12 @@ public sealed class TempoEstimator : ITempoMethod
         catch { model.Dispose(); throw; }
     }
 
-    /// <summary>A model that ships inside the assembly, by name: <see cref="ShippedModels.Default"/> or
-    /// <see cref="ShippedModels.LabelFree"/> (see <see cref="ShippedModels.Names"/>).</summary>
+    /// <summary>A model that ships inside the assembly, by name: <see cref="ShippedModels.Default"/>,
+    /// <see cref="ShippedModels.LabelFree"/>, … (see <see cref="ShippedModels.Names"/>), of either family.</summary>
     public static TempoEstimator LoadShipped(string name, EstimatorConfig? config = null) =>
-        Create(ShippedModels.Load(name), config);
+        ShippedModels.IsLogTempo(name)
+            ? CreateLogTempo(ShippedModels.LoadLogTempo(name), ShippedModels.ResourceName(name), config)
+            : Create(ShippedModels.Load(name), config);
 
     private static TempoEstimator Create(TempoModel model, EstimatorConfig? config)
     {

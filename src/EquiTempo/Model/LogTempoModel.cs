@@ -49,7 +49,15 @@ public sealed class LogTempoModel : IModelFile, IDisposable
     public static LogTempoModel Load(string path)
     {
         using var fs = TempoModel.OpenChecked(path);
-        using var r = new BinaryReader(fs, Encoding.UTF8, leaveOpen: true);
+        return Load(fs, path);
+    }
+
+    /// <summary>Reads a log-tempo model from <paramref name="stream"/> (left open, read forwards only);
+    /// <paramref name="path"/> names the source in error messages: a file path, a resource name.</summary>
+    public static LogTempoModel Load(Stream stream, string path)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var r = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         var meta = TempoModel.ReadHeader(r, path);
         if (!meta.IsLogTempo) throw new ModelFileException(path, $"is a {meta.Family ?? "tcn"} model, not a {FamilyName} model");
         if (meta.LogTempo is null) throw new ModelFileException(path, "a log-tempo model without its tempogram and network settings");

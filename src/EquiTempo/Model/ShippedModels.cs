@@ -6,16 +6,24 @@ namespace EquiTempo.Model;
 /// The models that ship inside the EquiTempo assembly (embedded resources built from models/*.eqtm, see
 /// models/MODEL_CARD.md), by name: they need no file beside the binaries, so they work from the NuGet
 /// package in any consumer. <c>TempoEstimator.Load()</c> uses <see cref="Default"/>;
-/// <c>TempoEstimator.LoadShipped(ShippedModels.LabelFree)</c> the other.
+/// <c>TempoEstimator.LoadShipped(name)</c> any of <see cref="Names"/>, whatever its family.
 /// </summary>
 public static class ShippedModels
 {
-    /// <summary>Head fine-tuned on the program's renders, then on human-labelled audio (models/equitempo-default.eqtm).</summary>
+    /// <summary>The log-tempo network fine-tuned on the program's realistic renders, then on the Groove MIDI drum set
+    /// (human-set labels) with the renders (models/equitempo-default.eqtm).</summary>
     public const string Default = "default";
-    /// <summary>Head fine-tuned only on the program's own renders: no human tempo label anywhere (models/equitempo-labelfree.eqtm).</summary>
+    /// <summary>The log-tempo network fine-tuned only on the program's own realistic renders: no human tempo label
+    /// anywhere (models/equitempo-labelfree.eqtm).</summary>
     public const string LabelFree = "labelfree";
+    /// <summary>The paper's network with its 300-class head fine-tuned on renders, then on the Groove MIDI drum set: the
+    /// default until 2026-12-02 (models/equitempo-tcn-default.eqtm). Kept because it is the paper's route and the
+    /// family whose frame features a beat head reads.</summary>
+    public const string TcnDefault = "tcn-default";
+    /// <summary>The paper's network with its class head fine-tuned on renders only (models/equitempo-tcn-labelfree.eqtm).</summary>
+    public const string TcnLabelFree = "tcn-labelfree";
 
-    public static IReadOnlyList<string> Names { get; } = new[] { Default, LabelFree };
+    public static IReadOnlyList<string> Names { get; } = new[] { Default, LabelFree, TcnDefault, TcnLabelFree };
 
     private static readonly Assembly Assembly = typeof(ShippedModels).Assembly;
 
@@ -30,11 +38,23 @@ public static class ShippedModels
             ?? throw new InvalidOperationException($"{resource}: shipped model missing from {Assembly.GetName().Name}.dll (built without models/*.eqtm?)");
     }
 
+    /// <summary>A shipped model of the paper's family (<see cref="TcnDefault"/>, <see cref="TcnLabelFree"/>); a log-tempo
+    /// one is refused with the error <see cref="TempoModel.Load(Stream, string)"/> gives.</summary>
     public static TempoModel Load(string name)
     {
         using var s = Open(name);
         return TempoModel.Load(s, ResourceName(name));
     }
+
+    /// <summary>A shipped model of the log-tempo family (<see cref="Default"/>, <see cref="LabelFree"/>).</summary>
+    public static LogTempoModel LoadLogTempo(string name)
+    {
+        using var s = Open(name);
+        return LogTempoModel.Load(s, ResourceName(name));
+    }
+
+    /// <summary>Whether the shipped model is of the log-tempo family (reads the header only).</summary>
+    public static bool IsLogTempo(string name) => ReadMetadata(name).IsLogTempo;
 
     /// <summary>The model's JSON header (no LibTorch work).</summary>
     public static ModelMetadata ReadMetadata(string name)

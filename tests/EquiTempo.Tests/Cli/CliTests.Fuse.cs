@@ -25,13 +25,13 @@ public partial class CliTests
         File.WriteAllText(labels, $"path\tbpm\n{clicks}\t110\n");
         foreach (var (args, says) in new (string[], string)[]
         {
-            (["estimate", clicks, "--fuse", "dsp"], "the default model is the paper's network"),
+            (["estimate", clicks, "--model", "tcn-default", "--fuse", "dsp"], "the shipped model 'tcn-default' is the paper's network"),
             (["estimate", clicks, "--model", ScaledModelFile(), "--fuse", "dsp"], "family tcn"),
             (["estimate", clicks, "--method", "dsp", "--fuse", "dsp"], "the dsp method has no model distribution"),
             (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse", "beats"], "--fuse beats: must be dsp"),
             (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse-weight", "2"], "--fuse-weight: needs --fuse dsp"),
             (["estimate", clicks, "--model", LogTempoModelFile(), "--fuse", "dsp", "--fuse-weight", "-1"], "--fuse-weight must be a number from 0 to 10"),
-            (["eval", "--labels", labels, "--out", Path.Combine(_dir, "ev"), "--model", "labelfree", "--fuse", "dsp"], "the shipped model 'labelfree' is the paper's network"),
+            (["eval", "--labels", labels, "--out", Path.Combine(_dir, "ev"), "--model", "tcn-labelfree", "--fuse", "dsp"], "the shipped model 'tcn-labelfree' is the paper's network"),
         })
         {
             var (badCode, badOut, badErr) = Run(args);

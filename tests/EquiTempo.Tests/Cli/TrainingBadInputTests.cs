@@ -15,7 +15,7 @@ public sealed class TrainingBadInputFiles : IDisposable
         File.WriteAllLines(Path.Combine(Dir, "bad-labels.tsv"), new[] { "path\tbpm", $"{tracks[0].Path}\tfast" });
         File.WriteAllLines(Path.Combine(Dir, "no-labels.tsv"), new[] { "path\tbpm" });
         // Copied, not built: a new network would draw from LibTorch's global generator under other tests' seeds.
-        using (var shipped = ShippedModels.Open(ShippedModels.Default))
+        using (var shipped = ShippedModels.Open(ShippedModels.TcnDefault))
         using (var copy = File.Create(Path.Combine(Dir, "model.eqtm"))) shipped.CopyTo(copy);
         File.WriteAllText(Path.Combine(Dir, "not-a-model.eqtm"), "plain text");
         File.WriteAllText(Path.Combine(Dir, "a-file"), "plain text");

@@ -61,7 +61,7 @@ public class LogTempoModelFileTests : IDisposable
         var e = Assert.Throws<ModelFileException>(() => TempoModel.Load(path));
         Assert.Contains("log-tempo", e.Message);
         Assert.Contains(path, e.Message);
-        using var shipped = ShippedModels.Load(ShippedModels.Default);
+        using var shipped = ShippedModels.Load(ShippedModels.TcnDefault);
         Assert.Null(shipped.Metadata.Family);
         Assert.Null(shipped.Metadata.LogTempo);
     }
