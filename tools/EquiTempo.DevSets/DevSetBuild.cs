@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using EquiTempo.Audio;
+using NAudio.Wave;
 
 namespace EquiTempo.DevSets.Tool;
 
-/// <summary>Settings shared by both builders, from the command line.</summary>
+/// <summary>Settings shared by the builders, from the command line. <see cref="RenderMissing"/> false (MIDI only) keeps the renders there are and makes none.</summary>
 internal sealed record DevSetOptions(string OutDir, double MinSeconds, double MinShare, double MaxSeconds,
-    string SoundFont, IReadOnlyList<(string Package, string Root)> Packages);
+    string SoundFont, IReadOnlyList<(string Package, string Root)> Packages, bool RenderMissing = true);
 
 /// <summary>One source file found in a package: its path, and the name it gets in the set (path below the package's common folder, "/" → "__").</summary>
 internal sealed record SourceFile(string Package, string FullPath, string Name);
@@ -101,6 +102,20 @@ internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyL
         float gain = peak > 1 ? 1 / peak : 1;
         WavWriter.WriteMono16(wav + ".tmp", gain == 1 ? samples : samples.Select(v => v * gain).ToArray(), sampleRate);
         File.Move(wav + ".tmp", wav, overwrite: true);
+    }
+
+    /// <summary>The length of a WAV file in seconds.</summary>
+    public static double WavSeconds(string wav)
+    {
+        using var reader = new WaveFileReader(wav);
+        return reader.TotalTime.TotalSeconds;
+    }
+
+    /// <summary>Writes beat times (seconds, one a line, as <c>.beats</c> files hold them) through a temporary name.</summary>
+    public static void WriteBeats(string path, IEnumerable<double> times)
+    {
+        File.WriteAllLines(path + ".tmp", times.Select(t => t.ToString("F6", CultureInfo.InvariantCulture)));
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     public void Skip(SourceFile file, string part, string status, string detail, double bpm = double.NaN, double share = double.NaN, double seconds = double.NaN)

@@ -1,20 +1,20 @@
-using NAudio.Wave;
-
 namespace EquiTempo.DevSets.Tool;
 
 /// <summary>
 /// MIDI songs labelled by <see cref="MidiTempoLabel"/>: those at one tempo for at least the minimum
-/// share of the song and at least the minimum length are rendered with fluidsynth.
+/// share of the song and at least the minimum length are rendered with fluidsynth, each with a
+/// <c>.beats</c> file beside it: the song's own beat grid (<see cref="MidiBeatGrid"/>) at the label's felt beat.
 /// </summary>
 internal static class MidiDevSet
 {
-    private static readonly string[] ExtraColumns = ["meter", "quarter_bpm", "score_with"];
+    private static readonly string[] ExtraColumns = ["meter", "quarter_bpm", "beats", "score_with"];
 
     public static int Build(DevSetOptions options, TextWriter report)
     {
-        if (!File.Exists(options.SoundFont)) throw new FileNotFoundException($"{options.SoundFont}: soundfont not found (Debian: fluid-soundfont-gm)", options.SoundFont);
+        if (options.RenderMissing && !File.Exists(options.SoundFont))
+            throw new FileNotFoundException($"{options.SoundFont}: soundfont not found (Debian: fluid-soundfont-gm)", options.SoundFont);
         var build = new DevSetBuild(options, "midi", ExtraColumns);
-        foreach (var (file, label) in build.OpenEach(MidiTempoLabel.FromFile, ".mid", ".midi"))
+        foreach (var (file, (map, label)) in build.OpenEach(Open, ".mid", ".midi"))
         {
             if (label.Seconds < options.MinSeconds)
             {
@@ -30,6 +30,11 @@ internal static class MidiDevSet
             string wav = build.FullPath(audio);
             if (!File.Exists(wav))
             {
+                if (!options.RenderMissing)
+                {
+                    build.Skip(file, "", "not-rendered", "no render yet, and this run renders none", label.Bpm, label.Share, label.Seconds);
+                    continue;
+                }
                 try
                 {
                     Render(file.FullPath, wav, options.SoundFont);
@@ -40,14 +45,21 @@ internal static class MidiDevSet
                     continue;
                 }
             }
-            double seconds;
-            using (var reader = new WaveFileReader(wav)) seconds = reader.TotalTime.TotalSeconds;
+            double seconds = DevSetBuild.WavSeconds(wav);
+            string beats = Path.ChangeExtension(audio, ".beats");
+            DevSetBuild.WriteBeats(build.FullPath(beats), MidiBeatGrid.Times(map, label.BeatsPerQuarter, seconds));
             string meter = label.Meter?.ToString() ?? "";
             build.Keep(file, "", audio, label.Bpm, label.Share, seconds,
-                [meter, DevSetBuild.Number(label.QuarterBpm), "acc1"]);
+                [meter, DevSetBuild.Number(label.QuarterBpm), beats, "acc1"]);
         }
         build.Finish(report);
         return 0;
+    }
+
+    private static (MidiTempoMap Map, MidiTempoLabel Label) Open(string path)
+    {
+        var map = MidiTempoMap.Read(path);
+        return (map, MidiTempoLabel.From(map));
     }
 
     /// <summary>fluidsynth with the settings of the GMD set (gain 0.8, 44.1 kHz), written under a temporary name and renamed when complete.</summary>

@@ -1,6 +1,4 @@
-using System.Globalization;
 using EquiTempo.Audio;
-using NAudio.Wave;
 
 namespace EquiTempo.DevSets.Tool;
 
@@ -67,8 +65,7 @@ internal static class ProductionDevSet
     private static double? ExistingSeconds(string wav, double maxSeconds)
     {
         if (!File.Exists(wav)) return null;
-        double seconds;
-        using (var reader = new WaveFileReader(wav)) seconds = reader.TotalTime.TotalSeconds;
+        double seconds = DevSetBuild.WavSeconds(wav);
         return seconds <= maxSeconds + 1.0 / SampleRate ? seconds : null;
     }
 
@@ -111,9 +108,6 @@ internal static class ProductionDevSet
     private static void WriteBeats(string path, double bpm, double seconds)
     {
         double period = 60 / bpm;
-        var lines = Enumerable.Range(0, (int)Math.Floor(seconds / period + 1e-9) + 1)
-            .Select(k => (k * period).ToString("F4", CultureInfo.InvariantCulture));
-        File.WriteAllLines(path + ".tmp", lines);
-        File.Move(path + ".tmp", path, overwrite: true);
+        DevSetBuild.WriteBeats(path, Enumerable.Range(0, (int)Math.Floor(seconds / period + 1e-9) + 1).Select(k => k * period));
     }
 }

@@ -3,7 +3,8 @@ using EquiTempo.DevSets.Tool;
 
 const string Usage = """
     equitempo-devsets midi|modules|productions --out DIR [--min-seconds 30] [--min-share 0.95] [--max-seconds 240]
-                                               [--soundfont SF2] PACKAGE=FOLDER...
+                                               [--soundfont SF2] [--no-render] PACKAGE=FOLDER...
+    equitempo-devsets beats --index INDEX --midi-root DIR
 
     Labels the MIDI files (midi), tracker modules (modules) or LMMS and Hydrogen projects (productions)
     found below each FOLDER (an extracted Debian package, or for productions a folder of projects, named
@@ -14,6 +15,12 @@ const string Usage = """
                       have one tempo or are left out
       --max-seconds   modules, productions: where a render stops (modules that loop back forever)
       --soundfont     midi: the General MIDI soundfont for fluidsynth
+      --no-render     midi: render nothing; songs without a render yet are left out (writes the .beats and
+                      indexes of a set already rendered)
+
+    beats: writes NAME.beats beside each audio file of INDEX (a TSV with path, bpm and midi columns) from
+    the MIDI file its midi column names below DIR, at the felt beat of its bpm label, and adds a beats
+    column to INDEX.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -23,14 +30,20 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
 }
 try
 {
+    if (args[0] == "beats")
+    {
+        var (index, midiRoot) = ParseBeatsOptions(args.AsSpan(1));
+        return IndexBeats.Run(index, midiRoot, Console.Out);
+    }
     var options = ParseOptions(args.AsSpan(1));
+    if (!options.RenderMissing && args[0] != "midi") throw new ArgumentException("--no-render applies to the midi command only");
     Directory.CreateDirectory(options.OutDir);
     return args[0] switch
     {
         "midi" => MidiDevSet.Build(options, Console.Out),
         "modules" => ModuleDevSet.Build(options, Console.Out),
         "productions" => ProductionDevSet.Build(options, Console.Out),
-        _ => throw new ArgumentException($"unknown command '{args[0]}' (midi, modules or productions)"),
+        _ => throw new ArgumentException($"unknown command '{args[0]}' (midi, modules, productions or beats)"),
     };
 }
 catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or DllNotFoundException)
@@ -44,10 +57,16 @@ static DevSetOptions ParseOptions(ReadOnlySpan<string> args)
     string? outDir = null;
     double minSeconds = 30, minShare = 0.95, maxSeconds = 240;
     string soundFont = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+    bool renderMissing = true;
     var packages = new List<(string, string)>();
     for (int i = 0; i < args.Length; i++)
     {
         string arg = args[i];
+        if (arg == "--no-render")
+        {
+            renderMissing = false;
+            continue;
+        }
         if (!arg.StartsWith("--", StringComparison.Ordinal))
         {
             int eq = arg.IndexOf('=');
@@ -72,7 +91,24 @@ static DevSetOptions ParseOptions(ReadOnlySpan<string> args)
     }
     if (outDir is null) throw new ArgumentException("--out DIR is required");
     if (packages.Count == 0) throw new ArgumentException("no PACKAGE=FOLDER given");
-    return new DevSetOptions(outDir, minSeconds, minShare, maxSeconds, soundFont, packages);
+    return new DevSetOptions(outDir, minSeconds, minShare, maxSeconds, soundFont, packages, renderMissing);
+}
+
+static (string Index, string MidiRoot) ParseBeatsOptions(ReadOnlySpan<string> args)
+{
+    string? index = null, midiRoot = null;
+    for (int i = 0; i < args.Length; i++)
+    {
+        if (i + 1 >= args.Length) throw new ArgumentException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--index": index = args[++i]; break;
+            case "--midi-root": midiRoot = args[++i]; break;
+            default: throw new ArgumentException($"unknown option {args[i]} (beats takes --index and --midi-root)");
+        }
+    }
+    return (index ?? throw new ArgumentException("beats: --index INDEX is required"),
+        midiRoot ?? throw new ArgumentException("beats: --midi-root DIR is required"));
 }
 
 static double Positive(string option, string value) =>

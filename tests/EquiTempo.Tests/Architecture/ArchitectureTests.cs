@@ -9,7 +9,8 @@ namespace EquiTempo.Tests.Architecture;
 /// </summary>
 public partial class ArchitectureTests
 {
-    private static readonly string Root = FindRoot();
+    /// <summary>The repository root (the folder of EquiTempo.slnx), for tests that read its sources or run its tools.</summary>
+    internal static readonly string Root = FindRoot();
 
     private static string FindRoot()
     {

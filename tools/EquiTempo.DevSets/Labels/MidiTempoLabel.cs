@@ -10,6 +10,9 @@ public sealed record MidiTempoLabel(double Bpm, double QuarterBpm, double Share,
 {
     public bool IsSteady(double minShare) => Share >= minShare;
 
+    /// <summary>Felt beats per quarter note: 1, or 2/3 in a compound meter; the step of the song's beat grid (<see cref="MidiBeatGrid"/>).</summary>
+    public double BeatsPerQuarter => Bpm / QuarterBpm;
+
     public static MidiTempoLabel FromFile(string path) => From(MidiTempoMap.Read(path));
 
     public static MidiTempoLabel From(MidiTempoMap map)

@@ -57,16 +57,26 @@ public sealed class MidiTempoMap
     public double LastNoteEndSeconds => SecondsAt(LastNoteEndTick);
 
     /// <summary>Time from the file's start to <paramref name="tick"/>, following the tempo changes before it.</summary>
-    public double SecondsAt(long tick)
+    public double SecondsAt(long tick) => SecondsAt((double)tick);
+
+    /// <summary>
+    /// Time from the file's start to a tick that may fall between two (a dotted-quarter beat when the
+    /// ticks per quarter are odd), following the tempo changes before it.
+    /// </summary>
+    public double SecondsAt(double tick)
     {
-        int i = Array.BinarySearch(_changeTicks, tick);
-        if (i < 0) i = ~i - 1;
-        // Several changes on one tick: the last one governs what follows.
-        while (i + 1 < _changeTicks.Length && _changeTicks[i + 1] == tick) i++;
+        // The last change at or before the tick; of several changes on one tick, the last governs what follows.
+        int lo = 0, hi = _changeTicks.Length - 1; // the first change is at tick 0, so lo always qualifies
+        while (lo < hi)
+        {
+            int mid = (lo + hi + 1) / 2;
+            if (_changeTicks[mid] <= tick) lo = mid; else hi = mid - 1;
+        }
+        int i = lo;
         return _changeSeconds[i] + TicksToSeconds(tick - _changeTicks[i], TempoChanges[i]);
     }
 
-    private double TicksToSeconds(long ticks, MidiTempoChange tempo) =>
+    private double TicksToSeconds(double ticks, MidiTempoChange tempo) =>
         ticks * (tempo.MicrosecondsPerQuarter / 1e6) / TicksPerQuarter;
 
     public static MidiTempoMap Read(string path)
