@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the MIDI development set: the MIDI songs of Debian game packages, labelled with the tempo
-# that covers most of each song (src/EquiTempo/DevSets/MidiTempoLabel.cs), rendered with fluidsynth
+# that covers most of each song (tools/EquiTempo.DevSets/Labels/MidiTempoLabel.cs), rendered with fluidsynth
 # and the FluidR3 General MIDI soundfont.
 #
 # Usage: tools/build-midi-devset.sh [beats] [--out DIR] [--packages "a b"] [--min-seconds 30] [--min-share 0.95]
 #
 #   beats            render nothing: write the .beats files and the indexes of a set already rendered
-#                    (minutes, where a full render takes hours); songs not rendered yet are left out
+#                    (10 s, where rendering takes a quarter of an hour); songs not rendered yet are left out
 #   --out DIR        the set (default ${EQUITEMPO_CACHE:-~/.cache/equitempo}/devsets/midi)
 #   --packages "..." Debian packages to take MIDI files from (default: simutrans-data openttd-openmsx)
 #   --min-seconds N  shortest song kept, first note to end of last note (default 30)

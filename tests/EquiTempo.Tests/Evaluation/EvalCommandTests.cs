@@ -51,6 +51,27 @@ public class EvalCommandTests : IDisposable
     }
 
     [Fact]
+    public void Eval_IndexWithBeatsOnSomeRowsOnly_ScoresBeatsWhereThereAreAny_AndTempoEverywhere()
+    {
+        // As dev.tsv: the drums and MIDI rows name a .beats file, the module rows leave the cell empty.
+        foreach (var bpm in new[] { 90.0, 120.0 })
+            EquiTempo.Audio.WavWriter.WriteMono16(Path.Combine(_dir, $"c{bpm}.wav"), EquiTempo.Tests.Signals.TestSignals.ClickTrack(bpm, 20, 22050), 22050);
+        File.WriteAllLines(Path.Combine(_dir, "c90.beats"),
+            EquiTempo.Tests.Beats.BeatTrackerTests.ClickTimes(90, 20).Select(t => FormattableString.Invariant($"{t:F6}")));
+        var index = Path.Combine(_dir, "dev.tsv");
+        File.WriteAllText(index, $"path\tbpm\tkind\tbeats\n{_dir}/c90.wav\t90\tdrums\t{_dir}/c90.beats\n{_dir}/c120.wav\t120\tmodule\t\n");
+
+        var (code, output, err) = CliTests.Run("eval", "--labels", index, "--method", "dsp", "--out", Path.Combine(_dir, "out"));
+
+        Assert.True(code == 0, $"exit {code}\n{output}\n{err}");
+        var drums = output.Split('\n').Single(l => l.Contains("drums"));
+        var module = output.Split('\n').Single(l => l.Contains("module"));
+        Assert.Contains("1.000 (1)", drums);   // the one track with beats, all found
+        Assert.Contains("—", module);          // no beat score where there are no beats, and no error
+        Assert.DoesNotContain("failed:", err);
+    }
+
+    [Fact]
     public void Eval_WhereNoTrackCanBeEstimated_ExitsOne()
     {
         File.WriteAllText(Path.Combine(_dir, "broken.wav"), "not audio");
