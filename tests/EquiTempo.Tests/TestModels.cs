@@ -29,9 +29,12 @@ internal static class TestModels
 /// Test classes that seed LibTorch's global generator (manual_seed) and then draw from it, directly or
 /// by building a network or running a trainer. xunit runs classes in parallel, and a draw by another
 /// class between a seed and its use changes the weights a test gets (seen in CI: a training-progress
-/// test started from other weights and missed its bound). Classes in this collection run one at a time.
+/// test started from other weights and missed its bound). Classes in this collection run one at a time, and
+/// after every other collection, alone: a class outside it that builds a network or runs dropout also draws from
+/// the generator; the likeliest cause of the resume test's one failure (step-1 losses differing in
+/// the 4th digit, one fresh-clone run of four).
 /// </summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class LibTorchRngCollection
 {
     public const string Name = "LibTorch global RNG";
