@@ -67,6 +67,9 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
             if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
+            // The onset envelope comes with the estimate; a model's activation reads the audio again, which a pipe cannot give.
+            if (BeatModel is not null && Paths.Any(p => p is "-" or StdinArgument))
+                return ValidationResult.Error($"--beat-model {BeatModel}: its activation reads the audio a second time, which standard input cannot give; give a file");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -230,7 +233,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     }
 
     /// <summary>The row with the beats at the tempo just estimated, from the onset envelope the estimate carries (the
-    /// file is not decoded again); a file that fails now fails as a whole.</summary>
+    /// file is not decoded again) or, on a model's beat activation, from the file read again; a file that fails now
+    /// fails as a whole.</summary>
     private static EstimateRow AddBeats(EstimateRow row, BeatTracker tracker, TempoEstimate estimate, CancellationToken ct)
     {
         try { return row with { Beats = tracker.Track(estimate, ct) }; }

@@ -233,5 +233,47 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
         (code, _, err) = CliTests.Run("estimate", wav.Path, "--beat-model", tiny.Result.ModelPath);
         Assert.NotEqual(0, code);
         Assert.Contains("--beats", err);
+        (code, output, err) = CliTests.Run("estimate", wav.Path, "--format", "json", "--beats", "--activation", "model", "--beat-model", tiny.Result.ModelPath);
+        Assert.True(code == 0, err);
+        using (var doc = System.Text.Json.JsonDocument.Parse(output))
+        {
+            var times = doc.RootElement.GetProperty("beats").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.True(BeatMetrics.Evaluate(wav.BeatTimes!, times).FMeasure >= 0.9, output);
+        }
+    }
+
+    [Fact]
+    public void Cli_EvalScoresBeatsOnTheModelActivation()
+    {
+        var audio = Path.Combine(Dir, "eval-audio");
+        var labels = Path.Combine(Dir, "eval-labels");
+        Directory.CreateDirectory(labels);
+        Directory.CreateDirectory(audio);
+        foreach (var bpm in new[] { 95.0, 133.0 })
+        {
+            var t = TinyBeatModel.Clicks(audio, $"c{bpm}.wav", bpm, 12, seed: (int)bpm);
+            File.WriteAllLines(Path.Combine(labels, $"c{bpm}.beats"), t.BeatTimes!.Select(x => x.ToString("F4", CultureInfo.InvariantCulture)));
+        }
+        var outDir = Path.Combine(Dir, "eval-out");
+        var (code, output, err) = CliTests.Run("eval", "--labels", labels, "--audio", audio, "--method", "dsp", "--beat-model", tiny.Result.ModelPath, "--out", outDir);
+        Assert.True(code == 0, $"exit {code}\n{output}\n{err}");
+        Assert.Contains(ModelBeatActivation.SourceName, err);   // the note says what the beats were tracked on
+        var csv = File.ReadAllLines(Path.Combine(outDir, "tracks.csv"));
+        int col = Array.IndexOf(csv[0].Split(','), "beat_f");
+        Assert.All(csv.Skip(1), row => Assert.True(double.Parse(row.Split(',')[col], CultureInfo.InvariantCulture) >= 0.9, row));
+    }
+
+    [Fact]
+    public void Cli_FinetuneBeatWeight_NeedsTracksWithBeats_AndAnUnfrozenNetwork()
+    {
+        var index = Path.Combine(Dir, "no-beats.csv");
+        File.WriteAllText(index, $"path,bpm\n{tiny.Tracks[0].Path},{tiny.Tracks[0].Bpm.ToString(CultureInfo.InvariantCulture)}\n");
+        var (code, output, err) = CliTests.Run("finetune", "--model", tiny.StartModel, "--labels", index, "--out", Path.Combine(Dir, "ft-none"), "--beat-weight", "1");
+        Assert.NotEqual(0, code);
+        Assert.Contains("beat times", err + output);
+        Assert.False(File.Exists(Path.Combine(Dir, "ft-none", "checkpoint.eqtm")));
+        (code, output, err) = CliTests.Run("finetune", "--model", tiny.StartModel, "--labels", index, "--out", Path.Combine(Dir, "ft-frozen"), "--beat-weight", "1", "--freeze");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--beat-weight and --freeze", err + output);
     }
 }
