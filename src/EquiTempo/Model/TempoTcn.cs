@@ -82,10 +82,12 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         dense = nn.Linear(f, Config.EmbeddingSize);
         output_reg = nn.Linear(Config.EmbeddingSize, 1);
         output = nn.Linear(Config.EmbeddingSize, Config.TempoClasses);
-        // Created last, so a network with the head draws the same initial weights for the rest as one without.
-        if (Config.BeatHead) beat = BeatConv(f);
         RegisterComponents();
         if (Config.Init == TcnInit.SignalPreserving) InitialiseSignalPreserving();
+        // Drawn after every other weight, so that a network with the head starts from the same weights for the rest
+        // as one without, and registered last, as AddBeatHead registers it (the parameter order a checkpoint's
+        // optimiser state follows).
+        if (Config.BeatHead) RegisterBeatHead();
     }
 
     private void InitialiseSignalPreserving()
@@ -109,10 +111,15 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     public void AddBeatHead()
     {
         if (beat is not null) return;
+        RegisterBeatHead();
+        if (!training) beat!.eval();
+        Config = Config with { BeatHead = true };
+    }
+
+    private void RegisterBeatHead()
+    {
         beat = BeatConv(Config.Filters);
         register_module(nameof(beat), beat);
-        if (!training) beat.eval();
-        Config = Config with { BeatHead = true };
     }
 
     /// <summary>Output frame j of <see cref="Features"/> describes input frame j + this: the two (3×3) convs are

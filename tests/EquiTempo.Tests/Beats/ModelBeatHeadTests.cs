@@ -91,6 +91,23 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
     }
 
     [Fact]
+    public void AFreshNetworkWithAHead_StartsFromTheSameOtherWeightsAsOneWithout()
+    {
+        foreach (var init in new[] { TcnInit.SignalPreserving, TcnInit.PyTorchDefault })
+        {
+            manual_seed(8);
+            using var with = new TempoTcn(TinyBeatModel.Network with { Init = init, BeatHead = true }, 27);
+            manual_seed(8);
+            using var without = new TempoTcn(TinyBeatModel.Network with { Init = init }, 27);
+            var a = with.named_parameters().ToList();
+            var b = without.named_parameters().ToList();
+            Assert.Equal(b.Select(p => p.name).Append("beat.weight").Append("beat.bias"), a.Select(p => p.name));   // the head comes last
+            foreach (var ((name, x), (_, y)) in a.Zip(b))
+                Assert.True(x.equal(y).all().item<bool>(), $"{name} ({init}) differs");
+        }
+    }
+
+    [Fact]
     public void ShippedModels_LoadWithoutAHead_AndAHeadAddedLeavesTheirTempoOutputsAlone()
     {
         foreach (var name in new[] { ShippedModels.TcnDefault, ShippedModels.TcnLabelFree })
