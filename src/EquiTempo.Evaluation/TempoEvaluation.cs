@@ -19,6 +19,10 @@ public sealed record EvaluationOptions
     /// <summary>Track beats on tracks whose annotation holds beat times, at the tempo the method estimated, and score
     /// them (<see cref="BeatMetrics"/>).</summary>
     public bool ScoreBeats { get; init; } = true;
+
+    /// <summary>What the beats are tracked on; null = the DSP onset strength (the beat tracker's default). The
+    /// caller's to dispose; it must be thread-safe when <see cref="Parallelism"/> exceeds 1 (the sources here are).</summary>
+    public IBeatActivationSource? BeatActivation { get; init; }
 }
 
 /// <summary>What happened to one track: the method's estimate and its scores, or why it failed.</summary>
@@ -99,7 +103,7 @@ public static class TempoEvaluation
         var outcomes = new TrackOutcome[tracks.Count];
         int done = 0, failed = 0;
         var gate = new object();
-        using var beats = opt.ScoreBeats && tracks.Any(t => t.BeatTimes is not null) ? new BeatTracker() : null;
+        using var beats = opt.ScoreBeats && tracks.Any(t => t.BeatTimes is not null) ? new BeatTracker(activation: opt.BeatActivation) : null;
         Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = opt.Parallelism, CancellationToken = ct }, i =>
         {
             var (outcome, estimate) = Score(method, tracks[i], opt, ct);

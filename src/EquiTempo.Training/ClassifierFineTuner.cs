@@ -22,6 +22,8 @@ public sealed record FineTuneResult(string ModelPath, int EpochsCompleted, int B
 /// Writes the same run folder as self-supervised training (checkpoint and optimiser state each epoch,
 /// epochs.csv, steps.csv, training.png, model.eqtm = the best validation epoch); a killed run resumes.
 /// A log-tempo start model is fine-tuned on its own bins instead (<see cref="LogTempo.LogTempoClassObjective"/>).
+/// With <see cref="FineTuneConfig.BeatLossWeight"/> the paper's network also learns a frame-wise beat head from the
+/// tracks' beat times (multi-task, <see cref="TempoClassObjective"/>).
 /// </summary>
 public sealed class ClassifierFineTuner
 {
@@ -56,6 +58,10 @@ public sealed class ClassifierFineTuner
         using var tcn = logTempo ? null : resume ? TempoModel.Load(run.CheckpointPath)
             : startModel is not null ? TempoModel.Load(startModel) : new TempoModel(new ModelMetadata { Network = freshNetwork ?? new TcnConfig() });
         using var lt = logTempo ? LogTempoModel.Load(resume ? run.CheckpointPath : startModel!) : null;
+        if (logTempo && _cfg.BeatLossWeight > 0)
+            throw EquiTempoException.InvalidSetting(nameof(FineTuneConfig.BeatLossWeight), $"{startModel ?? run.CheckpointPath} is a log-tempo model, which reads a tempogram and has no frame features for a beat head");
+        // Multi-task: a model without a beat head gains an untrained one, saved with it from the first checkpoint on.
+        if (_cfg.BeatLossWeight > 0) tcn!.AddBeatHead();
         IModelFile model = (IModelFile?)tcn ?? lt!;
         _cfg.Validated(model.Metadata.Input.HopLength);
         int sr = model.Metadata.Input.SampleRate;

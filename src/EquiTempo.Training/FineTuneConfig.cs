@@ -44,6 +44,12 @@ public sealed record FineTuneConfig
     public int MaxStepsPerEpoch { get; init; } = 0;
     /// <summary>Folder for decoded tracks (mono 16-bit PCM); null = <see cref="PcmCache.DefaultDirectory"/>.</summary>
     public string? DecodeCacheDirectory { get; init; }
+    /// <summary>
+    /// Weight w of the beat loss in the multi-task objective, loss = class cross-entropy + w · BCE(beat head): the
+    /// network gains a frame-wise beat head (if it has none) trained with the class head on the labelled tracks'
+    /// beat times (Böck et al. 2019; tracks without beat times add no beat loss). 0 = the class head alone, as before.
+    /// </summary>
+    public double BeatLossWeight { get; init; }
     /// <summary>Relative tolerance for the validation accuracies (the Acc1 tolerance).</summary>
     public double Tolerance { get; init; } = 0.04;
 
@@ -58,6 +64,10 @@ public sealed record FineTuneConfig
         SettingChecks.Positive(nameof(Tolerance), Tolerance);
         if (!double.IsFinite(LabelSigma) || LabelSigma < 0)
             throw EquiTempoException.InvalidSetting(nameof(LabelSigma), $"must be a finite number ≥ 0 (got {LabelSigma})");
+        if (!double.IsFinite(BeatLossWeight) || BeatLossWeight < 0)
+            throw EquiTempoException.InvalidSetting(nameof(BeatLossWeight), $"must be a finite number ≥ 0 (got {BeatLossWeight})");
+        if (BeatLossWeight > 0 && Freeze)
+            throw EquiTempoException.InvalidSetting(nameof(BeatLossWeight), "the beat head trains with the network's frame features, which a frozen backbone keeps fixed");
         if (TrainingExcerptSamples is int n && n < 16 * (hopSamples ?? 1))
             throw EquiTempoException.InvalidSetting(nameof(TrainingExcerptSamples), $"must span at least 16 hops ({16 * (hopSamples ?? 1)} samples; got {n})");
         return this;

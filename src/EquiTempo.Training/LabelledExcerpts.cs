@@ -17,10 +17,13 @@ internal sealed class LabelledExcerpts
     private readonly TimeStretcher _stretcher = new();
     private readonly int _excerpt, _sr;
     private readonly double _maxBpm;
+    private readonly BeatFrameTargets? _beats;
 
     /// <param name="maxBpm">The fastest label the network can learn: a stretch never pushes a label past it.</param>
-    public LabelledExcerpts(FineTuneConfig config, PcmCache cache, int excerptSamples, int sampleRate, double maxBpm)
+    /// <param name="beats">Beat-head targets to attach to the excerpts of tracks with beat times; null = none.</param>
+    public LabelledExcerpts(FineTuneConfig config, PcmCache cache, int excerptSamples, int sampleRate, double maxBpm, BeatFrameTargets? beats = null)
     {
+        _beats = beats;
         _cfg = config;
         _cache = cache;
         _excerpt = excerptSamples;
@@ -62,7 +65,7 @@ internal sealed class LabelledExcerpts
         long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
         var excerpt = _cache.Read(file.Path, start, source);
         var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, _sr, n);
-        return new TempoClassObjective.Example(view, track.Bpm * alpha);
+        return new TempoClassObjective.Example(view, track.Bpm * alpha, BeatsOf(track, start, alpha));
     }
 
     public void ProduceEpoch(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> train, int stepsPerEpoch, int epoch,
@@ -79,11 +82,15 @@ internal sealed class LabelledExcerpts
         }
     }
 
-    /// <summary>Up to <see cref="FineTuneConfig.ValidationExcerptsPerTrack"/> evenly spaced unstretched excerpts of each track.</summary>
-    public List<(float[] View, double Bpm)> Validation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val)
+    private float[]? BeatsOf(LabelledTrack track, long start, double alpha) =>
+        _beats is not null && track.BeatTimes is { } times ? _beats.For(times, start, alpha) : null;
+
+    /// <summary>Up to <see cref="FineTuneConfig.ValidationExcerptsPerTrack"/> evenly spaced unstretched excerpts of each
+    /// track, with their beat targets when the track has beat times and beat targets are wanted.</summary>
+    public List<(float[] View, double Bpm, float[]? Beats)> Validation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val)
     {
         int n = _excerpt;
-        var items = new List<(float[] View, double Bpm)>();
+        var items = new List<(float[] View, double Bpm, float[]? Beats)>();
         foreach (var (track, file) in val)
         {
             long total = (long)(file.DurationSeconds * _sr);
@@ -91,7 +98,7 @@ internal sealed class LabelledExcerpts
             for (int k = 0; k < count; k++)
             {
                 long start = count == 1 ? 0 : (long)((double)(total - n) * k / (count - 1));
-                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm));
+                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm, BeatsOf(track, Math.Max(0, start), 1.0)));
             }
         }
         return items;

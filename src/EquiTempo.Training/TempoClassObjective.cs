@@ -10,12 +10,17 @@ namespace EquiTempo.Training;
 /// <summary>
 /// The tempo-class objective (cross-entropy of the head ELU → Linear(16→300), class = round(BPM)) for
 /// <see cref="TrainingLoop"/>: random excerpts of labelled tracks, optionally time-stretched with the label
-/// moved along, soft or one-hot targets; validated on fixed excerpts with loss, Acc1 and Acc2.
+/// moved along, soft or one-hot targets; validated on fixed excerpts with loss, Acc1 and Acc2. With a beat loss weight
+/// (<see cref="FineTuneConfig.BeatLossWeight"/>; the model must have its beat head) the objective is multi-task: the
+/// excerpts of tracks with beat times carry frame targets (<see cref="BeatFrameTargets"/>), the loss adds the weighted
+/// beat cross-entropy, and epochs.csv gains the training and validation beat losses.
 /// </summary>
 public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObjective.Example>>, IDisposable
 {
     /// <summary>A training example: the excerpt (already stretched) and its tempo.</summary>
-    public sealed record Example(float[] View, double Bpm);
+    /// <summary>A training example: the excerpt (already stretched), its tempo and, in multi-task training of a track
+    /// with beat times, the beat head's frame targets.</summary>
+    public sealed record Example(float[] View, double Bpm, float[]? Beats = null);
 
     private readonly TempoModel _model;
     private readonly FineTuneConfig _cfg;
@@ -28,6 +33,10 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
     private readonly string _labelSource;
     private readonly int _excerpt, sr, classes;
     private readonly List<ValidationBatch> _validation;
+    private readonly BeatFrameTargets? _beats;
+    // The epoch's training beat loss, summed on the training thread over the steps with beats; read by Validate.
+    private double _trainBeatSum;
+    private int _trainBeatSteps;
 
     public TempoClassObjective(TempoModel model, FineTuneConfig config, IReadOnlyList<(LabelledTrack Track, CorpusFile File)> train,
         IReadOnlyList<(LabelledTrack Track, CorpusFile File)> validation, PcmCache cache, LogMelFrontEnd frontEnd, string? startModel, string labelSource)
@@ -43,8 +52,14 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         classes = model.Metadata.Network.TempoClasses;
         _excerpt = config.TrainingExcerptSamples ?? model.Metadata.Input.ChunkSamples;
         _step = new TempoClassStep(model.Network, config.Freeze, config.MicroBatch);
+        if (config.BeatLossWeight > 0)
+        {
+            if (!model.Network.HasBeatHead) throw new ArgumentException("a beat loss weight needs a model with a beat head (TempoModel.AddBeatHead)", nameof(model));
+            _beats = new BeatFrameTargets(model.Metadata.Input, _excerpt);
+            MetricColumns = [.. MetricColumns, "train_beat_loss", "validation_beat_loss"];
+        }
         // A stretch may not push the label past the last class (it would be clamped, i.e. wrong).
-        _excerpts = new LabelledExcerpts(config, cache, _excerpt, sr, maxBpm: classes - 1);
+        _excerpts = new LabelledExcerpts(config, cache, _excerpt, sr, maxBpm: classes - 1, _beats);
         StepsPerEpoch = _excerpts.StepsPerEpoch(train.Count);
         _validation = BuildValidation(validation, frontEnd);
     }
@@ -65,14 +80,32 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         // Front end on the training thread, whose LibTorch runs on one thread (TrainingLoop); the loader does WSOLA.
         var x = _frontEnd.Forward(batch.Select(b => b.View).ToList(), _excerpt);
         var y = tensor(batch.SelectMany(b => TempoClassStep.Target(b.Bpm, classes, _cfg.LabelSigma)).ToArray(), new long[] { batch.Count, classes });
-        return new StepOutcome(_step.ForwardBackward(x, y), batch.Count);
+        if (_beats is null) return new StepOutcome(_step.ForwardBackward(x, y), batch.Count);
+        var (beatTargets, hasBeats) = BeatTensors(batch.Select(b => b.Beats).ToList());
+        var (loss, beatLoss) = _step.ForwardBackward(x, y, beatTargets, hasBeats, _cfg.BeatLossWeight);
+        if (hasBeats.Any(h => h > 0)) { _trainBeatSum += beatLoss; _trainBeatSteps++; }
+        return new StepOutcome(loss, batch.Count);
+    }
+
+    /// <summary>The excerpts' beat targets as one (B, frames) tensor (zeros where an excerpt has none) and which have them.</summary>
+    private (Tensor Targets, float[] HasBeats) BeatTensors(IReadOnlyList<float[]?> beats)
+    {
+        int frames = _beats!.Frames;
+        var values = new float[beats.Count * frames];
+        for (int k = 0; k < beats.Count; k++) beats[k]?.CopyTo(values, k * frames);
+        return (tensor(values, new long[] { beats.Count, frames }), beats.Select(b => b is null ? 0f : 1f).ToArray());
     }
 
     /// <summary>Loss NaN and accuracies 0 without a validation set (the columns of epochs.csv then read so).</summary>
     public ValidationOutcome Validate()
     {
-        var (loss, acc1, acc2) = Measure(_validation);
-        return new ValidationOutcome(loss, new[] { acc1, acc2 });
+        var (loss, acc1, acc2, beatLoss) = Measure(_validation);
+        if (_beats is null) return new ValidationOutcome(loss, new[] { acc1, acc2 });
+        double trainBeat = _trainBeatSteps == 0 ? double.NaN : _trainBeatSum / _trainBeatSteps;
+        _trainBeatSum = 0; _trainBeatSteps = 0;
+        // The best epoch is the one of the lowest multi-task loss, the sum the network was trained on.
+        double total = double.IsNaN(beatLoss) ? loss : loss + _cfg.BeatLossWeight * beatLoss;
+        return new ValidationOutcome(total, new[] { acc1, acc2, trainBeat, beatLoss });
     }
 
     public void Stamp(ModelMetadata metadata, EpochRecord e)
@@ -82,12 +115,19 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         metadata.Description = (_startModel is null ? "supervised from scratch" : $"fine-tuned from {Path.GetFileName(_startModel)}")
             + (_cfg.Freeze ? " (head only)" : " (whole network)");
         LabelledExcerpts.RecordEpoch(metadata.Training, e, _train.Count, _labelSource);
+        if (_beats is not null)
+        {
+            metadata.Training["finetune_beat_weight"] = TrainingLoop.F(_cfg.BeatLossWeight);
+            metadata.Training["finetune_train_beat_loss"] = TrainingLoop.F(e.Validation.Metrics[2]);
+            metadata.Training["finetune_validation_beat_loss"] = TrainingLoop.F(e.Validation.Metrics[3]);
+            metadata.Training["finetune_beat_tracks"] = _train.Count(t => t.Track.BeatTimes is not null).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     public void ProduceEpoch(int epoch, Action<List<Example>> write, CancellationToken ct) =>
         _excerpts.ProduceEpoch(_train, StepsPerEpoch, epoch, write, ct);
 
-    private sealed record ValidationBatch(Tensor Inputs, double[] Bpms, long[] Classes);
+    private sealed record ValidationBatch(Tensor Inputs, double[] Bpms, long[] Classes, Tensor? BeatTargets = null, float[]? HasBeats = null);
 
     /// <summary>Evenly spaced unstretched excerpts of each validation track, computed once.</summary>
     private List<ValidationBatch> BuildValidation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val, LogMelFrontEnd fe)
@@ -96,20 +136,30 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
         foreach (var part in _excerpts.Validation(val).Chunk(_cfg.BatchSize))
         {
             var x = fe.Forward(part.Select(p => p.View).ToList(), _excerpt);
-            batches.Add(new ValidationBatch(x, part.Select(p => p.Bpm).ToArray(), part.Select(p => TempoClassStep.ClassOf(p.Bpm, classes)).ToArray()));
+            var (beatTargets, hasBeats) = _beats is null ? (null, null) : BeatTensors(part.Select(p => p.Beats).ToList());
+            batches.Add(new ValidationBatch(x, part.Select(p => p.Bpm).ToArray(), part.Select(p => TempoClassStep.ClassOf(p.Bpm, classes)).ToArray(), beatTargets, hasBeats));
         }
         return batches;
     }
 
-    /// <summary>Mean cross-entropy and excerpt-level Acc1/Acc2 of the arg-max class.</summary>
-    private (double Loss, double Acc1, double Acc2) Measure(List<ValidationBatch> batches)
+    /// <summary>Mean cross-entropy, excerpt-level Acc1/Acc2 of the arg-max class, and the mean beat cross-entropy of the
+    /// excerpts with beat targets (NaN without).</summary>
+    private (double Loss, double Acc1, double Acc2, double BeatLoss) Measure(List<ValidationBatch> batches)
     {
-        if (batches.Count == 0) return (double.NaN, 0, 0);
-        double loss = 0; int n = 0, a1 = 0, a2 = 0;
+        if (batches.Count == 0) return (double.NaN, 0, 0, double.NaN);
+        double loss = 0, beatLoss = 0; int n = 0, a1 = 0, a2 = 0, withBeats = 0;
         foreach (var b in batches)
         {
             using var scope = NewDisposeScope();
-            var p = _step.Probabilities(b.Inputs);
+            Tensor p;
+            if (b.BeatTargets is null) p = _step.Probabilities(b.Inputs);
+            else
+            {
+                (p, var logits) = _step.ProbabilitiesAndBeats(b.Inputs);
+                using var mask = tensor(b.HasBeats!);
+                beatLoss += TempoClassStep.BeatCrossEntropySum(logits, b.BeatTargets, mask).item<float>();
+                withBeats += (int)b.HasBeats!.Sum();
+            }
             loss += nn.functional.nll_loss(p.clamp_min(1e-12).log(), tensor(b.Classes), reduction: nn.Reduction.Sum).item<float>();
             var arg = p.argmax(1).data<long>().ToArray();
             for (int k = 0; k < arg.Length; k++)
@@ -120,11 +170,11 @@ public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObje
                 if (TempoMetrics.Acc2(arg[k], b.Bpms[k], _cfg.Tolerance)) a2++;
             }
         }
-        return (loss / n, (double)a1 / n, (double)a2 / n);
+        return (loss / n, (double)a1 / n, (double)a2 / n, withBeats == 0 ? double.NaN : beatLoss / withBeats);
     }
 
     public void Dispose()
     {
-        foreach (var b in _validation) b.Inputs.Dispose();
+        foreach (var b in _validation) { b.Inputs.Dispose(); b.BeatTargets?.Dispose(); }
     }
 }

@@ -61,6 +61,51 @@ public sealed class TempoClassStep
             CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbedNormalized(views[0])), targets.narrow(0, s, len)).div(HeldScalars.Of(n)));
     }
 
+    /// <summary>
+    /// The multi-task step: class cross-entropy + <paramref name="beatWeight"/> · the beat head's binary cross-entropy
+    /// (a mean over an excerpt's frames, averaged over the excerpts that have beat targets: <paramref name="hasBeats"/>
+    /// 1, the others 0). Both heads read one pass of the trunk. Returns the mean total loss and the beat part (before
+    /// the weight; 0 when no excerpt has beats).
+    /// </summary>
+    /// <param name="beatTargets">(B, output frames) targets in [0, 1]; rows of excerpts without beats are ignored.</param>
+    public (double Loss, double BeatLoss) ForwardBackward(Tensor x, Tensor targets, Tensor beatTargets, float[] hasBeats, double beatWeight)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0];
+        int withBeats = (int)hasBeats.Sum();
+        var mask = tensor(hasBeats);
+        double beatSum = 0;
+        double total = EquivariantStep.MicroBatchedBackward(_model, new[] { x }, MicroBatch, (views, s, len) =>
+        {
+            var features = _model.Features(views[0]);
+            var ce = CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbeddingFromFeatures(features)), targets.narrow(0, s, len)).div(HeldScalars.Of(n));
+            if (withBeats == 0) return ce;
+            var bce = BeatCrossEntropySum(_model.BeatLogitsFromFeatures(features), beatTargets.narrow(0, s, len), mask.narrow(0, s, len))
+                .div(HeldScalars.Of(withBeats));
+            beatSum += bce.item<float>();
+            return ce.add(bce, HeldScalars.Of(beatWeight));
+        });
+        return (total, beatSum);
+    }
+
+    /// <summary>Σ over excerpts (weighted by <paramref name="mask"/>) of the mean over frames of the binary cross-entropy.</summary>
+    internal static Tensor BeatCrossEntropySum(Tensor logits, Tensor targets, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var perFrame = nn.functional.binary_cross_entropy_with_logits(logits, targets, reduction: nn.Reduction.None);
+        return perFrame.mean(new long[] { 1 }).mul(mask).sum().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Class probabilities and beat-head logits (B, frames) from one pass, without gradients; eval mode.</summary>
+    public (Tensor Probabilities, Tensor BeatLogits) ProbabilitiesAndBeats(Tensor x)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var features = _model.Features(_model.Normalize(x));
+        var p = nn.functional.softmax(_model.ClassLogitsFromEmbedding(_model.EmbeddingFromFeatures(features)), 1);
+        return (p.MoveToOuterDisposeScope(), _model.BeatLogitsFromFeatures(features).MoveToOuterDisposeScope());
+    }
+
     /// <summary>Class probabilities (B, classes) without gradients; the model should be in eval mode.</summary>
     public Tensor Probabilities(Tensor x)
     {

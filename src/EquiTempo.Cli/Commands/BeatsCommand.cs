@@ -23,6 +23,8 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         [CommandOption("--files-from <LIST>"), Description("Also read input paths from this file, one per line (- for standard input).")] public string? FilesFrom { get; init; }
         [CommandOption("--method <NAME>"), Description("Where the tempo the beats follow comes from: tempogram (default; the onset envelope's own autocorrelation, as librosa's beat_track), model (the trained network) or dsp (the DSP tempo baseline).")] public string Method { get; init; } = TempogramMethod;
         [CommandOption("-m|--model <FILE|NAME>"), Description("Model for the tempo (implies --method model): " + EstimateCommand.Settings.ModelDescription)] public string? Model { get; init; }
+        [CommandOption("--activation <KIND>"), Description(BeatActivationOptions.ActivationDescription)] public string? Activation { get; init; }
+        [CommandOption("--beat-model <FILE|NAME>"), Description(BeatActivationOptions.BeatModelDescription)] public string? BeatModel { get; init; }
         [CommandOption("--json"), Description("One JSON object per input and line: file, bpm, tempo_source, duration_s, beats (seconds); a failed input is {\"file\", \"error\"}.")] public bool Json { get; init; }
         [CommandOption("--out <DIR>"), Description("Write NAME.beats (one time per line) per input into DIR instead of printing (its path below the inputs' common folder, extension replaced).")] public string? Out { get; init; }
         [CommandOption("--sonify <OUT.wav>"), Description("Also write the audio with a click at each beat (one input only).")] public string? Sonify { get; init; }
@@ -41,6 +43,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
             if (Model is not null && !Method.Equals("model", StringComparison.OrdinalIgnoreCase) && !Method.Equals(TempogramMethod, StringComparison.OrdinalIgnoreCase))
                 return ValidationResult.Error($"--model: the {Method} method uses no model file");
             if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
+            if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Out is not null && File.Exists(Out)) return ValidationResult.Error($"--out {Out}: is a file, not a folder");
             if (Json && Out is not null) return ValidationResult.Error("--json and --out contradict each other: --out writes .beats files");
@@ -67,7 +70,8 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         var outPaths = s.Out is null ? null : PerInputPaths.Map(files, s.Out, "").ToDictionary(kv => kv.Key, kv => Path.ChangeExtension(kv.Value, ".beats"));
 
         using var tempo = s.TempoMethodName is string method ? TempoMethods.Create(method, s.Model) : null;
-        using var tracker = new BeatTracker(tempo);
+        using var activation = BeatActivationOptions.Create(s.BeatModel);
+        using var tracker = new BeatTracker(tempo, activation: activation);
         int failed = 0;
         foreach (var input in inputs)
         {

@@ -31,6 +31,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("--silence-db <DBFS>"), Description("Chunks quieter than this RMS level carry no tempo and are skipped (default -70, at most 0).")] public double? SilenceDb { get; init; }
         [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio path>.png per file.")] public string? Plot { get; init; }
         [CommandOption("--beats"), Description("Also track the beats at the estimated tempo (as the beats command does) and add their times (seconds) to each result as \"beats\" (--format json only).")] public bool Beats { get; init; }
+        [CommandOption("--activation <KIND>"), Description("With --beats: " + BeatActivationOptions.ActivationDescription)] public string? Activation { get; init; }
+        [CommandOption("--beat-model <FILE|NAME>"), Description("With --beats: " + BeatActivationOptions.BeatModelDescription)] public string? BeatModel { get; init; }
         [CommandOption("-q|--quiet"), Description("Only errors on stderr (no progress, no notes of files written).")] public bool Quiet { get; init; }
         [CommandOption("-v|--verbose"), Description("Also say which model and decoder were used and how long each file took (stderr).")] public bool Verbose { get; init; }
 
@@ -63,6 +65,11 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (FuseOptions.Problem(Fuse, FuseWeight, IsDsp, Model) is { } fuseProblem) return ValidationResult.Error(fuseProblem);
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
+            if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
+            if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
+            // The onset envelope comes with the estimate; a model's activation reads the audio again, which a pipe cannot give.
+            if (BeatModel is not null && Paths.Any(p => p is "-" or StdinArgument))
+                return ValidationResult.Error($"--beat-model {BeatModel}: its activation reads the audio a second time, which standard input cannot give; give a file");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -99,7 +106,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
 
         using var method = TempoMethods.Create(s.Method, s.Model, s.Config());
-        using var beats = s.Beats ? new BeatTracker() : null;
+        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.BeatModel) : null;
+        using var beats = s.Beats ? new BeatTracker(activation: beatActivation) : null;
         var run = Describe(method, s.Model);
         console.Detail($"method {run.Method}" + (run.Model is null ? "" : $", model {run.Model} (made {run.ModelVersion})") + $", {DecodersInUse()}");
         var format = EstimateFormat.For(s.Format, run, EstimateFormat.FileColumnWidth(inputs.Select(i => i.Path), LineWidth()));
@@ -225,7 +233,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
     }
 
     /// <summary>The row with the beats at the tempo just estimated, from the onset envelope the estimate carries (the
-    /// file is not decoded again); a file that fails now fails as a whole.</summary>
+    /// file is not decoded again) or, on a model's beat activation, from the file read again; a file that fails now
+    /// fails as a whole.</summary>
     private static EstimateRow AddBeats(EstimateRow row, BeatTracker tracker, TempoEstimate estimate, CancellationToken ct)
     {
         try { return row with { Beats = tracker.Track(estimate, ct) }; }

@@ -22,6 +22,10 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         public string? Fuse { get; init; }
         [CommandOption("--fuse-weight <W>"), Description(FuseOptions.WeightDescription)]
         public double? FuseWeight { get; init; }
+        [CommandOption("--activation <KIND>"), Description("Beat scoring (tracks with beat times): " + BeatActivationOptions.ActivationDescription)]
+        public string? Activation { get; init; }
+        [CommandOption("--beat-model <FILE|NAME>"), Description(BeatActivationOptions.BeatModelDescription)]
+        public string? BeatModel { get; init; }
         [CommandOption("--tolerance <FRACTION>"), Description("Relative tolerance of Acc1 and Acc2 (default 0.04).")]
         public double Tolerance { get; init; } = TempoMetrics.DefaultTolerance;
         [CommandOption("--max-tracks <N>"), Description("Evaluate at most N tracks, a fixed pseudo-random subset.")]
@@ -45,6 +49,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
             if (FuseOptions.Problem(Fuse, FuseWeight, Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase), Model) is { } fuseProblem)
                 return ValidationResult.Error(fuseProblem);
+            if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");
             if (MaxTracks is < 1) return ValidationResult.Error("--max-tracks must be at least 1");
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
@@ -66,8 +71,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         }
         Directory.CreateDirectory(s.Out);
         using var method = TempoMethods.Create(s.Method, s.Model, s.Fuse is null ? null : new EstimatorConfig { Fusion = FuseOptions.Config(s.Fuse, s.FuseWeight) });
-        var options = new EvaluationOptions { Tolerance = s.Tolerance };
-        console.Note($"evaluating {method.Name} on {tracks.Count} track(s)");
+        using var beatActivation = BeatActivationOptions.Create(s.BeatModel);
+        var options = new EvaluationOptions { Tolerance = s.Tolerance, BeatActivation = beatActivation };
+        console.Note($"evaluating {method.Name} on {tracks.Count} track(s)" + (beatActivation is null ? "" : $", beats on {beatActivation.Name} of {s.BeatModel}"));
         var result = Run(method, tracks, options, console, ct);
 
         EvaluationReportWriter.WriteCsv(result, Path.Combine(s.Out, CsvName));

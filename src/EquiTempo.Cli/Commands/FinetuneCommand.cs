@@ -29,6 +29,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
         [CommandOption("--seed <N>")] public int? Seed { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Training excerpt length in samples at 44.1 kHz (paper: 600000); estimation still uses the model's 13.6 s chunks.")] public int? ExcerptSamples { get; init; }
+        [CommandOption("--beat-weight <W>"), Description("Multi-task: also train a frame-wise beat head on the tracks' beat times (an index's beats column, or .beats annotations) with loss = cross-entropy + W · beat cross-entropy; 0 = the tempo head alone (default).")] public double? BeatWeight { get; init; }
         [CommandOption("--label-source <TEXT>"), Description("What the labels are, stored in the model (say whether humans made them).")] public string? LabelSource { get; init; }
 
         public override ValidationResult Validate() => OptionChecks.First(
@@ -48,6 +49,8 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             OptionChecks.Ordered("--min-rate", MinRate ?? 1, "--max-rate", MaxRate ?? 1),
             OptionChecks.Range("--label-sigma", LabelSigma, 0, 1),
             OptionChecks.IntRange("--excerpts-per-track", ExcerptsPerTrack, 1, ExcerptLimits.MaxPerFile),
+            OptionChecks.Range("--beat-weight", BeatWeight, 0, 100),
+            OptionChecks.Exclusive("--beat-weight", BeatWeight is > 0, "--freeze", Freeze),
             OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
             OptionChecks.IntRange("--max-steps", MaxSteps, 0),
             OptionChecks.IntRange("--excerpt-samples", ExcerptSamples, ExcerptLimits.MinSamples, ExcerptLimits.MaxSamples));
@@ -83,7 +86,14 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             Seed = s.Seed ?? d.Seed,
             TrainingExcerptSamples = s.ExcerptSamples,
+            BeatLossWeight = s.BeatWeight ?? d.BeatLossWeight,
         };
+        if (cfg.BeatLossWeight > 0)
+        {
+            int withBeats = tracks.Count(t => t.BeatTimes is not null);
+            if (withBeats == 0) throw new UsageException($"--beat-weight {cfg.BeatLossWeight}: none of the {tracks.Count} labelled tracks has beat times (an index's beats column, or .beats annotations)");
+            AnsiConsole.MarkupLineInterpolated($"[grey]beat head: {withBeats} of {tracks.Count} tracks have beat times[/]");
+        }
         var source = s.LabelSource ?? $"labels from {string.Join(", ", s.Labels.Select(Path.GetFileName))} ({tracks.Count} tracks)";
         var tuner = new ClassifierFineTuner(cfg);
         var r = TrainingConsole.Run("fine-tuning", (progress, log) => tuner.Run(tracks, s.Model, s.Out, source, s.Resume, null, progress, log, ct));

@@ -187,7 +187,11 @@ public sealed class TempoModel : IModelFile, IDisposable
         var model = new TempoModel(meta);
         try
         {
-            model.HalfPrecision = ReadTensors(r, model.Network.state_dict(), name);
+            var read = new HashSet<string>();
+            model.HalfPrecision = ReadTensors(r, model.Network.state_dict(), name, read);
+            // A header that promises a beat head whose weights the file lacks would otherwise give a random one.
+            if (model.Network.HasBeatHead && !read.Contains("beat.weight"))
+                throw new ModelFileException(name, "its header has a beat head but the file holds no beat-head weights");
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
@@ -200,7 +204,8 @@ public sealed class TempoModel : IModelFile, IDisposable
     }
 
     /// <returns>Whether any float tensor was stored as half precision.</returns>
-    internal static bool ReadTensors(BinaryReader r, Dictionary<string, Tensor> state, string name)
+    /// <param name="read">Collects the names of the tensors read, when given.</param>
+    internal static bool ReadTensors(BinaryReader r, Dictionary<string, Tensor> state, string name, ISet<string>? read = null)
     {
         bool half = false;
         int count = r.ReadInt32();
@@ -217,6 +222,7 @@ public sealed class TempoModel : IModelFile, IDisposable
                 throw new ModelFileException(name, $"unknown tensor '{tensorName}' (model file from another network version?)");
             if (!target.shape.SequenceEqual(shape))
                 throw new ModelFileException(name, $"tensor '{tensorName}' has shape [{string.Join(",", shape)}], network expects [{string.Join(",", target.shape)}]");
+            read?.Add(tensorName);
             if (kind == 1)
             {
                 var vals = new long[n];
@@ -307,6 +313,14 @@ public sealed class TempoModel : IModelFile, IDisposable
         node.Remove("Readout");
         node["Readouts"] = readouts;
         node["FormatVersion"] = ModelMetadata.CurrentFormatVersion;
+    }
+
+    /// <summary>Adds an untrained beat head to the network and records it in the metadata, so the file saves and
+    /// loads it (a no-op when the model has one).</summary>
+    public void AddBeatHead()
+    {
+        Network.AddBeatHead();
+        Metadata.Network = Network.Config;
     }
 
     public void Dispose() => Network.Dispose();

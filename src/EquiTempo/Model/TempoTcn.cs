@@ -6,7 +6,9 @@ using F = TorchSharp.torch.nn.functional;
 
 namespace EquiTempo.Model;
 
-/// <summary>Network settings; defaults are the paper's "TCN" (about 28k parameters with the 300-class head).</summary>
+/// <summary>Network settings; defaults are the paper's "TCN" (about 28k parameters with the 300-class head).
+/// <see cref="BeatHead"/> adds the frame-wise beat head (<see cref="TempoTcn.BeatLogitsFromFeatures"/>); files
+/// written before it existed lack the setting and load without one.</summary>
 public sealed record TcnConfig(
     int Filters = 16,
     int KernelSize = 5,
@@ -14,7 +16,8 @@ public sealed record TcnConfig(
     double Dropout = 0.1,
     int EmbeddingSize = 16,
     int TempoClasses = 300,
-    TcnInit Init = TcnInit.SignalPreserving);
+    TcnInit Init = TcnInit.SignalPreserving,
+    bool BeatHead = false);
 
 /// <summary>How the weights start.</summary>
 public enum TcnInit
@@ -36,6 +39,8 @@ public enum TcnInit
 /// 10 dilated residual blocks → global average over time → dropout → Linear(16→16) (the embedding)
 /// → ELU → Linear(16→1), the scalar z that self-supervision makes proportional to tempo.
 /// A classifier head ELU → Linear(16→300) on the embedding serves the fine-tuned downstream route.
+/// An optional beat head, Conv1d(filters→1, kernel 3, same) on the frame features before the time average,
+/// gives a beat logit per frame (100 frames/s), trained with the class head (Böck et al. 2019's multi-task TCN).
 /// </summary>
 /// <remarks>
 /// Two forms of the same function, chosen for speed on CPU: ELU is applied after the
@@ -46,7 +51,7 @@ public enum TcnInit
 /// </remarks>
 public sealed class TempoTcn : nn.Module<Tensor, Tensor>
 {
-    public TcnConfig Config { get; }
+    public TcnConfig Config { get; private set; }
     /// <summary>The mel bands the first convs fold to one (the model's <see cref="ModelInput.MelBands"/>).</summary>
     public int MelBands { get; }
     private readonly BatchNorm2d bn_input;
@@ -57,6 +62,7 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     private readonly Linear dense;
     private readonly Linear output_reg;
     private readonly Linear output;
+    private Conv1d? beat;
 
     public TempoTcn(TcnConfig? config = null, int melBands = 81) : base("TempoTcn")
     {
@@ -78,6 +84,10 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         output = nn.Linear(Config.EmbeddingSize, Config.TempoClasses);
         RegisterComponents();
         if (Config.Init == TcnInit.SignalPreserving) InitialiseSignalPreserving();
+        // Drawn after every other weight, so that a network with the head starts from the same weights for the rest
+        // as one without, and registered last, as AddBeatHead registers it (the parameter order a checkpoint's
+        // optimiser state follows).
+        if (Config.BeatHead) RegisterBeatHead();
     }
 
     private void InitialiseSignalPreserving()
@@ -89,6 +99,39 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
             conv.bias!.zero_();
         }
         foreach (var block in tcn) block.InitialiseSignalPreserving();
+    }
+
+    /// <summary>Kernel 3 (±10 ms): a beat is placed from its frame's neighbours, the trunk's dilated convs see the rest.</summary>
+    private static Conv1d BeatConv(int filters) => nn.Conv1d(filters, 1, 3, padding: 1);
+
+    /// <summary>Whether the network has the frame-wise beat head.</summary>
+    public bool HasBeatHead => beat is not null;
+
+    /// <summary>Adds an untrained beat head (for a model trained without one to learn it); no-op when it has one.</summary>
+    public void AddBeatHead()
+    {
+        if (beat is not null) return;
+        RegisterBeatHead();
+        if (!training) beat!.eval();
+        Config = Config with { BeatHead = true };
+    }
+
+    private void RegisterBeatHead()
+    {
+        beat = BeatConv(Config.Filters);
+        register_module(nameof(beat), beat);
+    }
+
+    /// <summary>Output frame j of <see cref="Features"/> describes input frame j + this: the two (3×3) convs are
+    /// valid in time and lose one frame each side each.</summary>
+    public const int FeatureFrameOffset = 2;
+
+    /// <summary>Frame features (B, filters, frames) → beat logits (B, frames); the network must have a beat head.</summary>
+    public Tensor BeatLogitsFromFeatures(Tensor features)
+    {
+        if (beat is null) throw new InvalidOperationException("the network has no beat head");
+        using var logits = beat.forward(features);
+        return logits.squeeze(1);
     }
 
     /// <summary>Compute the first two conv blocks in the reference code's order (ELU, then pool over all
@@ -152,8 +195,15 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     /// <summary>Normalised input → 16-d embedding: the Linear(16→16) output before its ELU.</summary>
     public Tensor EmbedNormalized(Tensor xn)
     {
+        using var features = Features(xn);
+        return EmbeddingFromFeatures(features);
+    }
+
+    /// <summary>Frame features (B, filters, frames) → the 16-d embedding (time average, dropout, Linear).</summary>
+    public Tensor EmbeddingFromFeatures(Tensor features)
+    {
         using var scope = NewDisposeScope();
-        var pooled = Features(xn).mean(new long[] { 2 });
+        var pooled = features.mean(new long[] { 2 });
         return dense.forward(head_dropout.forward(pooled)).MoveToOuterDisposeScope();
     }
 
