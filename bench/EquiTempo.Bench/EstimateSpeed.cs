@@ -21,10 +21,23 @@ public static class EstimateSpeed
         int runs = 5;
         string method = "model";
         var inputs = new List<string>();
+        var beatModels = new List<(string Model, ModelBeatActivationConfig Config)>();
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--runs") runs = int.Parse(args[++i]);
             else if (args[i] == "--method") method = args[++i];
+            // --beat-model M [WINDOW_S OVERLAP_S]: a row tracking on M's beat head, windows of the given length.
+            else if (args[i] == "--beat-model")
+            {
+                string m = args[++i];
+                var config = new ModelBeatActivationConfig();
+                if (i + 2 < args.Length && double.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out var w))
+                {
+                    config = new ModelBeatActivationConfig(w, double.Parse(args[i + 2], System.Globalization.CultureInfo.InvariantCulture));
+                    i += 2;
+                }
+                beatModels.Add((m, config));
+            }
             else inputs.Add(args[i]);
         }
         var files = inputs.SelectMany(p => Directory.Exists(p) ? AudioDecoder.FindAudioFiles(new[] { p }) : new[] { p }).ToList();
@@ -43,6 +56,15 @@ public static class EstimateSpeed
             rows.Add((methods[m], () => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => estimator.Estimate(f)))));
             rows.Add((methods[m] + " + beats", () => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => tracker.Track(estimator.Estimate(f))))));
         }
+        // The method with beats tracked on a model's beat head (as `estimate --beats --beat-model M`: the file is read again).
+        var headSources = beatModels.Select(b => ModelBeatActivation.Load(b.Model, b.Config)).ToList();
+        var headTrackers = headSources.Select(a => new BeatTracker(activation: a)).ToList();
+        for (int b = 0; b < beatModels.Count; b++)
+        {
+            var (estimator, headTracker) = (estimators[0], headTrackers[b]);
+            rows.Add(($"{methods[0]} + beats ({beatModels[b].Model} head, {beatModels[b].Config.WindowSeconds:0.#}/{beatModels[b].Config.OverlapSeconds:0.#} s)",
+                () => Time(() => Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = 2 }, f => headTracker.Track(estimator.Estimate(f))))));
+        }
         foreach (var row in rows) row.Pass();                             // warm-up: LibTorch kernels, page cache
         var times = rows.Select(_ => new List<double>()).ToArray();
         for (int r = 0; r < runs; r++)
@@ -54,6 +76,8 @@ public static class EstimateSpeed
             Console.WriteLine($"{row.Name,-14} median {t:F3} s over {runs} runs → {audioSeconds / t,5:F0}× real time  ({t / reference:F2} × the dsp time)");
         }
         foreach (var e in estimators) e.Dispose();
+        foreach (var t in headTrackers) t.Dispose();
+        foreach (var a in headSources) a.Dispose();
 
         if (method != "model") return;
         // Breakdown, one stage at a time on one thread of work (the stages overlap in the real run).

@@ -70,7 +70,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         var outPaths = s.Out is null ? null : PerInputPaths.Map(files, s.Out, "").ToDictionary(kv => kv.Key, kv => Path.ChangeExtension(kv.Value, ".beats"));
 
         using var tempo = s.TempoMethodName is string method ? TempoMethods.Create(method, s.Model) : null;
-        using var activation = BeatActivationOptions.Create(s.BeatModel);
+        using var activation = BeatActivationOptions.Create(s.Activation, s.BeatModel);
         using var tracker = new BeatTracker(tempo, activation: activation);
         int failed = 0;
         foreach (var input in inputs)

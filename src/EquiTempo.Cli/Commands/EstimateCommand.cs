@@ -37,6 +37,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("-v|--verbose"), Description("Also say which model and decoder were used and how long each file took (stderr).")] public bool Verbose { get; init; }
 
         public bool IsDsp => Method.Equals(DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase);
+        /// <summary>Whether an input is standard input (given as -).</summary>
+        public bool ReadsStandardInput => Paths.Any(p => p is "-" or StdinArgument);
 
         /// <summary>The flag of each estimator setting, so a value the library refuses is reported as the option to change.</summary>
         private static readonly Dictionary<string, string> FlagOfSetting = new()
@@ -68,8 +70,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             // The onset envelope comes with the estimate; a model's activation reads the audio again, which a pipe cannot give.
-            if (BeatModel is not null && Paths.Any(p => p is "-" or StdinArgument))
-                return ValidationResult.Error($"--beat-model {BeatModel}: its activation reads the audio a second time, which standard input cannot give; give a file");
+            if (!BeatActivationOptions.UsesOnsets(Activation, BeatModel, ReadsStandardInput) && ReadsStandardInput && (Activation ?? BeatModel) is not null)
+                return ValidationResult.Error($"{(BeatModel is not null ? "--beat-model " + BeatModel : "--activation " + Activation)}: a beat head's activation reads the audio a second time, which standard input cannot give; give a file, or --activation onset");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -106,7 +108,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
 
         using var method = TempoMethods.Create(s.Method, s.Model, s.Config());
-        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.BeatModel) : null;
+        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.Activation, s.BeatModel, s.ReadsStandardInput) : null;
         using var beats = s.Beats ? new BeatTracker(activation: beatActivation) : null;
         var run = Describe(method, s.Model);
         console.Detail($"method {run.Method}" + (run.Model is null ? "" : $", model {run.Model} (made {run.ModelVersion})") + $", {DecodersInUse()}");

@@ -1,3 +1,4 @@
+using EquiTempo.Model;
 using System.ComponentModel;
 using EquiTempo.Evaluation;
 using EquiTempo.Inference;
@@ -71,9 +72,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         }
         Directory.CreateDirectory(s.Out);
         using var method = TempoMethods.Create(s.Method, s.Model, s.Fuse is null ? null : new EstimatorConfig { Fusion = FuseOptions.Config(s.Fuse, s.FuseWeight) });
-        using var beatActivation = BeatActivationOptions.Create(s.BeatModel);
+        using var beatActivation = BeatActivationOptions.Create(s.Activation, s.BeatModel);
         var options = new EvaluationOptions { Tolerance = s.Tolerance, BeatActivation = beatActivation };
-        console.Note($"evaluating {method.Name} on {tracks.Count} track(s)" + (beatActivation is null ? "" : $", beats on {beatActivation.Name} of {s.BeatModel}"));
+        console.Note($"evaluating {method.Name} on {tracks.Count} track(s)" + (beatActivation is null ? "" : $", beats on {beatActivation.Name} of {s.BeatModel ?? ShippedModels.Beats}"));
         var result = Run(method, tracks, options, console, ct);
 
         EvaluationReportWriter.WriteCsv(result, Path.Combine(s.Out, CsvName));

@@ -23,7 +23,12 @@ public static class ShippedModels
     /// <summary>The paper's network with its class head fine-tuned on renders only (models/equitempo-tcn-labelfree.eqtm).</summary>
     public const string TcnLabelFree = "tcn-labelfree";
 
-    public static IReadOnlyList<string> Names { get; } = new[] { Default, LabelFree, TcnDefault, TcnLabelFree };
+    /// <summary>The paper's network with a learnt beat head (<see cref="TempoTcn.HasBeatHead"/>), fine-tuned multi-task from
+    /// <see cref="TcnDefault"/> on the realistic renders and GMD train, whose beat times come from the renderer and the
+    /// MIDI (models/equitempo-beats.eqtm): what beats are tracked on by default in the command line.</summary>
+    public const string Beats = "beats";
+
+    public static IReadOnlyList<string> Names { get; } = new[] { Default, LabelFree, TcnDefault, TcnLabelFree, Beats };
 
     private static readonly Assembly Assembly = typeof(ShippedModels).Assembly;
 

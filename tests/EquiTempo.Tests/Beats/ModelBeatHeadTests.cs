@@ -211,6 +211,7 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
     {
         // The head added to a headless start model comes last in the parameters, as in a file that has it: the
         // optimiser state of a checkpoint matches the resumed network's parameters one for one.
+        using var oneThread = OneLibTorchThread();
         string whole = Path.Combine(Dir, "mt-whole"), resumed = Path.Combine(Dir, "mt-resumed");
         var cfg = tiny.Config(epochs: 3, beatWeight: 4);
         new ClassifierFineTuner(cfg).Run(tiny.Tracks, tiny.StartModel, whole, "t");
@@ -224,6 +225,23 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
         EquiTempo.Tests.Training.ResumeDeterminismTests.AssertSameRun(whole, resumed, lossColumns: 5);   // + train and validation beat loss
     }
 
+    /// <summary>
+    /// LibTorch on one thread until disposed. On two threads, two identical fine-tunes in one process differed in the
+    /// 8th digit of some weights (seen 2026-12-03, every run; not traced: README, "Not done yet"); these tests are about
+    /// what the runs compute, so they compare bit for bit on one thread.
+    /// </summary>
+    private static IDisposable OneLibTorchThread()
+    {
+        int threads = get_num_threads();
+        set_num_threads(1);
+        return new Restore(() => set_num_threads(threads));
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
     private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
@@ -233,6 +251,7 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
     public void BeatWeightZero_LeavesTheFineTuneAsWithoutBeats()
     {
         // The same tracks with and without beat times: at weight 0 the run and its model may not differ.
+        using var oneThread = OneLibTorchThread();
         var stripped = tiny.Tracks.Select(t => t with { BeatTimes = null }).ToList();
         var cfg = tiny.Config(epochs: 1, beatWeight: 0);
         var a = new ClassifierFineTuner(cfg).Run(tiny.Tracks, tiny.StartModel, Path.Combine(Dir, "w0-beats"), "test clicks");
@@ -267,7 +286,20 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
         Assert.Contains("no beat head", err);
         Assert.DoesNotContain("   at ", err);   // a message, not a stack trace
 
-        (code, _, err) = CliTests.Run("beats", wav.Path, "--activation", "model");
+        // With no --beat-model the shipped beat head is used (the default activation, too).
+        foreach (var args in new[] { new[] { "beats", wav.Path, "--activation", "model", "--json" }, new[] { "beats", wav.Path, "--json" } })
+        {
+            (code, output, err) = CliTests.Run(args);
+            Assert.True(code == 0, err);
+            using var doc = System.Text.Json.JsonDocument.Parse(output);
+            Assert.Equal(ModelBeatActivation.SourceName, doc.RootElement.GetProperty("activation").GetString());
+            var times = doc.RootElement.GetProperty("beats").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            Assert.True(BeatMetrics.Evaluate(wav.BeatTimes!, times).FMeasure >= 0.9, output);
+        }
+        (code, output, err) = CliTests.Run("beats", wav.Path, "--activation", "onset", "--json");
+        Assert.True(code == 0, err);
+        Assert.Contains("onset-strength", output);
+        (code, _, err) = CliTests.Run("beats", wav.Path, "--activation", "onset", "--beat-model", tiny.Result.ModelPath);
         Assert.NotEqual(0, code);
         Assert.Contains("--beat-model", err);
         (code, _, err) = CliTests.Run("estimate", wav.Path, "--beat-model", tiny.Result.ModelPath);

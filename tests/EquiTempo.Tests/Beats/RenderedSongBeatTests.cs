@@ -25,14 +25,17 @@ public class RenderedSongBeatTests(ITestOutputHelper output) : IDisposable
     public void Dispose() { try { Directory.Delete(_dir, true); } catch { } }
 
     /// <summary>The song's wav file and its beats up to the end of the composed bars (the render's reverb tail has none).</summary>
-    private (string Wav, double[] Beats) Song(double bpm, int seed)
+    private (string Wav, double[] Beats) Song(double bpm, int seed) => ComposedSong(_dir, bpm, seed, Seconds);
+
+    /// <summary>A composed song (drums always) rendered into <paramref name="dir"/>, and its quarter-note grid.</summary>
+    internal static (string Wav, double[] Beats) ComposedSong(string dir, double bpm, int seed, double seconds)
     {
-        Directory.CreateDirectory(_dir);
-        var song = MidiSongComposer.Compose(bpm, seed, new SongConfig(Seconds, NoDrumsProbability: 0));
-        string mid = Path.Combine(_dir, $"{bpm}-{seed}.mid"), wav = Path.ChangeExtension(mid, ".wav");
+        Directory.CreateDirectory(dir);
+        var song = MidiSongComposer.Compose(bpm, seed, new SongConfig(seconds, NoDrumsProbability: 0));
+        string mid = Path.Combine(dir, $"{bpm}-{seed}.mid"), wav = Path.ChangeExtension(mid, ".wav");
         File.WriteAllBytes(mid, song.Midi);
         new FluidSynthRenderer().Render(mid, wav);
-        int bars = (int)Math.Ceiling(Seconds * bpm / 240.0);
+        int bars = (int)Math.Ceiling(seconds * bpm / 240.0);
         var beats = Enumerable.Range(0, 4 * bars).Select(k => k * 60.0 / bpm).ToArray();
         return (wav, beats);
     }
