@@ -17,7 +17,6 @@ namespace EquiTempo.Training;
 /// </summary>
 public sealed class TempoClassObjective : ITrainingObjective<List<TempoClassObjective.Example>>, IDisposable
 {
-    /// <summary>A training example: the excerpt (already stretched) and its tempo.</summary>
     /// <summary>A training example: the excerpt (already stretched), its tempo and, in multi-task training of a track
     /// with beat times, the beat head's frame targets.</summary>
     public sealed record Example(float[] View, double Bpm, float[]? Beats = null);

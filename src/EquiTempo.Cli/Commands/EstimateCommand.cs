@@ -70,7 +70,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             // The onset envelope comes with the estimate; a model's activation reads the audio again, which a pipe cannot give.
-            if (!BeatActivationOptions.UsesOnsets(Activation, BeatModel, ReadsStandardInput) && ReadsStandardInput && (Activation ?? BeatModel) is not null)
+            if (ReadsStandardInput && (Activation ?? BeatModel) is not null && !BeatActivationOptions.UsesOnsets(Activation, BeatModel))
                 return ValidationResult.Error($"{(BeatModel is not null ? "--beat-model " + BeatModel : "--activation " + Activation)}: a beat head's activation reads the audio a second time, which standard input cannot give; give a file, or --activation onset");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)

@@ -1,7 +1,7 @@
-using EquiTempo.Model;
 using System.ComponentModel;
 using EquiTempo.Evaluation;
 using EquiTempo.Inference;
+using EquiTempo.Model;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

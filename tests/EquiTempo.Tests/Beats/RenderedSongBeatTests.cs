@@ -40,10 +40,13 @@ public class RenderedSongBeatTests(ITestOutputHelper output) : IDisposable
         return (wav, beats);
     }
 
-    private BeatScores Score(string label, double[] reference, BeatTrack track)
+    private BeatScores Score(string label, double[] reference, BeatTrack track) => Score(output, label, reference, track);
+
+    /// <summary>The track's scores against <paramref name="reference"/>, written to the test output.</summary>
+    internal static BeatScores Score(ITestOutputHelper output, string label, double[] reference, BeatTrack track)
     {
         var s = BeatMetrics.Evaluate(reference, track.Times);
-        output.WriteLine($"{label}: tracked at {track.Bpm:F2} BPM ({track.TempoSource}), {track.Times.Length} beats, F {s.FMeasure:F3}, CMLt {s.CmlT:F3}, AMLt {s.AmlT:F3}");
+        output.WriteLine($"{label}: tracked at {track.Bpm:F2} BPM ({track.TempoSource}) on {track.Activation}, {track.Times.Length} beats, F {s.FMeasure:F3}, CMLt {s.CmlT:F3}, AMLt {s.AmlT:F3}");
         return s;
     }
 

@@ -25,10 +25,8 @@ public class ShippedBeatHeadTests(ITestOutputHelper output) : IDisposable
 
     private BeatScores Score(string label, double[] reference, BeatTrack track)
     {
-        var s = BeatMetrics.Evaluate(reference, track.Times);
-        output.WriteLine($"{label}: tracked at {track.Bpm:F2} BPM on {track.Activation}, {track.Times.Length} beats, F {s.FMeasure:F3}, CMLt {s.CmlT:F3}, AMLt {s.AmlT:F3}");
         Assert.Equal(ModelBeatActivation.SourceName, track.Activation);
-        return s;
+        return RenderedSongBeatTests.Score(output, label, reference, track);
     }
 
     [Fact]
