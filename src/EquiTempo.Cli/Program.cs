@@ -14,7 +14,7 @@ app.Configure(c =>
         .WithExample("estimate", "examples", "--format", "json", "--min-bpm", "60", "--max-bpm", "200")
         .WithExample("estimate", "examples", "--format", "jams", "-o", "tempi");
     c.AddCommand<BeatsCommand>("beats")
-        .WithDescription("Beat times of audio files (dynamic-programming tracker on the onset envelope): one time per line, --json, .beats files, or clicks mixed into the audio.")
+        .WithDescription("Beat times of audio files (dynamic-programming tracker on the learnt beat head, or the onset envelope): one time per line, --json, .beats files, or clicks mixed into the audio.")
         .WithExample("beats", "examples/traveling_minstrels-excerpt.ogg")
         .WithExample("beats", "examples", "--out", "beats");
     c.AddCommand<CalibrateCommand>("calibrate")

@@ -17,7 +17,11 @@ public readonly record struct TempoPoint(double TimeSeconds, double Bpm);
 /// was measured (the DSP baseline's, 43 frames/s of float: about 10 kB a minute), kept so that
 /// <see cref="Beats.BeatTracker.Track(TempoEstimate, CancellationToken)"/> tracks the beats without decoding the
 /// audio a second time; null from a method that computes none.</para>
+/// <para><see cref="BeatHeadActivation"/> is the beat head's activation (100 frames/s) from an estimator given a beat
+/// head (<see cref="Inference.TempoEstimator"/>'s <c>beatHead</c>), computed from the log-mel the tempo network read, so
+/// that a tracker following that head does not decode and analyse the audio again; null otherwise.</para>
 /// </summary>
 public sealed record TempoEstimate(
     string? File, double Bpm, double Bpm2, double Salience, double Confidence, double DurationSeconds,
-    int Chunks, string Readout, IReadOnlyList<TempoPoint>? Curve = null, Beats.BeatActivation? Onsets = null);
+    int Chunks, string Readout, IReadOnlyList<TempoPoint>? Curve = null, Beats.BeatActivation? Onsets = null,
+    Beats.BeatActivation? BeatHeadActivation = null);

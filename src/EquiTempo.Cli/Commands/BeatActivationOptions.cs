@@ -7,12 +7,14 @@ namespace EquiTempo.Cli.Commands;
 /// <summary>The <c>--activation</c> and <c>--beat-model</c> options of beats, estimate (with --beats) and eval: what the
 /// beat tracker follows, the beat head of a model (<see cref="ModelBeatActivation"/>; the shipped beats model unless
 /// --beat-model names another), or the DSP onset strength. The learnt head is the default because it tracks better on
-/// every development set with beat times (README, "Beats"); standard input, which cannot be read twice, falls back to
-/// the onset envelope the estimate carries, and the output's activation field says which was used.</summary>
+/// every development set with beat times (README, "Beats"). The model method computes the head's activation in its own
+/// pass (one decoding, one log-mel); beside the dsp method the head reads the file again, so there standard input,
+/// which cannot be read twice, falls back to the onset envelope the estimate carries, and the output's activation
+/// field says which was used.</summary>
 internal static class BeatActivationOptions
 {
     public const string Onset = "onset", Model = "model";
-    public const string ActivationDescription = "What the beats are tracked on: model (default; the learnt beat head of --beat-model, 100 frames/s; on standard input: onset) or onset (the DSP onset-strength envelope).";
+    public const string ActivationDescription = "What the beats are tracked on: model (default; the learnt beat head of --beat-model, 100 frames/s; on standard input beside --method dsp: onset) or onset (the DSP onset-strength envelope).";
     public const string BeatModelDescription = "Model with a beat head (a file, or a shipped model's name; default: beats) whose frame-wise beat activation the beats are tracked on (implies --activation model).";
 
     /// <summary>Why the options cannot be used together, or null.</summary>

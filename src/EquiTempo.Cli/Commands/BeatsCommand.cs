@@ -69,8 +69,9 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         }
         var outPaths = s.Out is null ? null : PerInputPaths.Map(files, s.Out, "").ToDictionary(kv => kv.Key, kv => Path.ChangeExtension(kv.Value, ".beats"));
 
-        using var tempo = s.TempoMethodName is string method ? TempoMethods.Create(method, s.Model) : null;
         using var activation = BeatActivationOptions.Create(s.Activation, s.BeatModel);
+        // Given the head, the model computes its activation in its own pass over the file (decoded once, one log-mel).
+        using var tempo = s.TempoMethodName is string method ? TempoMethods.Create(method, s.Model, beatHead: activation as ModelBeatActivation) : null;
         using var tracker = new BeatTracker(tempo, activation: activation);
         int failed = 0;
         foreach (var input in inputs)

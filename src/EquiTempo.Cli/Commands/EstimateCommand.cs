@@ -69,9 +69,10 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
             if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
-            // The onset envelope comes with the estimate; a model's activation reads the audio again, which a pipe cannot give.
-            if (ReadsStandardInput && (Activation ?? BeatModel) is not null && !BeatActivationOptions.UsesOnsets(Activation, BeatModel))
-                return ValidationResult.Error($"{(BeatModel is not null ? "--beat-model " + BeatModel : "--activation " + Activation)}: a beat head's activation reads the audio a second time, which standard input cannot give; give a file, or --activation onset");
+            // The model computes the beat head's activation in its own pass; beside the DSP baseline the head reads the audio
+            // again, which a pipe cannot give.
+            if (ReadsStandardInput && IsDsp && (Activation ?? BeatModel) is not null && !BeatActivationOptions.UsesOnsets(Activation, BeatModel))
+                return ValidationResult.Error($"{(BeatModel is not null ? "--beat-model " + BeatModel : "--activation " + Activation)}: beside the dsp method a beat head's activation reads the audio a second time, which standard input cannot give; give a file, --method model, or --activation onset");
             if (FilesFrom is not null && FilesFrom != "-" && !File.Exists(FilesFrom)) return ValidationResult.Error($"--files-from {FilesFrom}: no such file");
             if (Plot is not null && IsPngPath(Plot) && Paths.Length > 1)
                 return ValidationResult.Error($"--plot {Plot}: a .png path holds one plot, but {Paths.Length} paths are given; name a folder instead");
@@ -107,8 +108,8 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             throw new UsageException($"--plot {s.Plot}: a .png path holds one plot, but {files.Count} files were found; name a folder instead");
         var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
 
-        using var method = TempoMethods.Create(s.Method, s.Model, s.Config());
-        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.Activation, s.BeatModel, s.ReadsStandardInput) : null;
+        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.Activation, s.BeatModel, s.ReadsStandardInput && s.IsDsp) : null;
+        using var method = TempoMethods.Create(s.Method, s.Model, s.Config(), beatActivation as ModelBeatActivation);
         using var beats = s.Beats ? new BeatTracker(activation: beatActivation) : null;
         var run = Describe(method, s.Model);
         console.Detail($"method {run.Method}" + (run.Model is null ? "" : $", model {run.Model} (made {run.ModelVersion})") + $", {DecodersInUse()}");

@@ -68,7 +68,11 @@ internal abstract class EstimateFormat(RunDescription run)
             o["duration_s"] = Math.Round(r.DurationSeconds, 2);
             o["chunks"] = r.Chunks;
             o["readout"] = r.Readout;
-            if (row.Beats is { } beats) o["beats"] = BeatsCommand.BeatArray(beats);
+            if (row.Beats is { } beats)
+            {
+                o["beats"] = BeatsCommand.BeatArray(beats);
+                o["beat_activation"] = beats.Activation;   // the learnt head, or the onset envelope where it cannot be read
+            }
             if (r.Curve is { } curve)
                 o["curve"] = new JsonArray(curve.Select(p => (JsonNode)new JsonArray(Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2))).ToArray());
             return o.ToJsonString(Compact);

@@ -71,8 +71,9 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             throw new EquiTempoException(ErrorReason.InvalidData, s.Labels, "no labelled track to evaluate");
         }
         Directory.CreateDirectory(s.Out);
-        using var method = TempoMethods.Create(s.Method, s.Model, s.Fuse is null ? null : new EstimatorConfig { Fusion = FuseOptions.Config(s.Fuse, s.FuseWeight) });
         using var beatActivation = BeatActivationOptions.Create(s.Activation, s.BeatModel);
+        using var method = TempoMethods.Create(s.Method, s.Model, s.Fuse is null ? null : new EstimatorConfig { Fusion = FuseOptions.Config(s.Fuse, s.FuseWeight) },
+            beatActivation as ModelBeatActivation);
         var options = new EvaluationOptions { Tolerance = s.Tolerance, BeatActivation = beatActivation };
         console.Note($"evaluating {method.Name} on {tracks.Count} track(s)" + (beatActivation is null ? "" : $", beats on {beatActivation.Name} of {s.BeatModel ?? ShippedModels.Beats}"));
         var result = Run(method, tracks, options, console, ct);

@@ -7,6 +7,10 @@ public sealed record BeatActivation(float[] Values, double FramesPerSecond)
 {
     public double FrameSeconds(int frame) => frame / FramesPerSecond;
 
+    /// <summary>The source that computed it, when a tracker must know whether this is its own activation
+    /// (<see cref="BeatTracker.Track(TempoEstimate, CancellationToken)"/>); not part of equality.</summary>
+    internal IBeatActivationSource? Producer { get; init; }
+
     // Equal values, not the same array: two estimates of the same audio carry equal activations.
     public bool Equals(BeatActivation? other) =>
         other is not null && FramesPerSecond == other.FramesPerSecond && Values.AsSpan().SequenceEqual(other.Values);

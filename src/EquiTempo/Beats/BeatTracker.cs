@@ -42,6 +42,7 @@ public sealed class BeatTracker : IDisposable
     /// <summary>The beats of an audio file. The tempo method, if any, reads the file itself (at its own rate).</summary>
     public BeatTrack Track(string path, CancellationToken ct = default)
     {
+        if (TrackInOnePass(path, () => _tempo!.Estimate(path, ct: ct), ct) is { } shared) return shared;
         var (activation, duration) = Activate(AudioDecoder.ReadBlocks(path, BlockSeconds, _activation.SampleRate, ct), path, ct);
         return Track(path, activation, duration, TempoOf(() => _tempo!.Estimate(path, ct: ct)), ct);
     }
@@ -66,12 +67,26 @@ public sealed class BeatTracker : IDisposable
         CheckBpm(estimate.Bpm);
         if (_ownsActivation && Config.Onset == DefaultOnsets && estimate.Onsets is { } onsets)
             return Track(estimate.File, onsets, estimate.DurationSeconds, (() => estimate.Bpm, GivenTempoSource), ct);
+        if (estimate.BeatHeadActivation is { } head && ReferenceEquals(head.Producer, _activation))
+            return Track(estimate.File, head, estimate.DurationSeconds, (() => estimate.Bpm, GivenTempoSource), ct);
         if (estimate.File is null)
             throw new ArgumentException("the estimate carries no onset envelope and names no file to read the audio from", nameof(estimate));
         return Track(estimate.File, estimate.Bpm, ct);
     }
 
     private static readonly OnsetStrengthConfig DefaultOnsets = new();
+
+    /// <summary>When the tempo method is an estimator that computes this tracker's activation in its own pass (it was
+    /// given this beat head), the beats from that one pass: one decoding, one log-mel. Null otherwise, and for input
+    /// without a tempo, which the caller's two-pass path reports with the activation's duration.</summary>
+    private BeatTrack? TrackInOnePass(string? name, Func<TempoEstimate> estimate, CancellationToken ct)
+    {
+        if (_tempo is not Inference.TempoEstimator { BeatHead: { } head } || !ReferenceEquals(head, _activation)) return null;
+        TempoEstimate e;
+        try { e = estimate(); }
+        catch (NoTempoException) { return null; }
+        return Track(name, e.BeatHeadActivation!, e.DurationSeconds, (() => e.Bpm, _tempo.Name), ct);
+    }
 
     /// <summary>The beats of decoded audio at a tempo already known.</summary>
     public BeatTrack Track(AudioBuffer audio, double bpm, string? name = null, CancellationToken ct = default)
@@ -102,6 +117,8 @@ public sealed class BeatTracker : IDisposable
     /// <summary>The beats of decoded audio at any rate.</summary>
     public BeatTrack Track(AudioBuffer audio, string? name = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(audio);
+        if (TrackInOnePass(name, () => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct), ct) is { } shared) return shared;
         var (activation, duration) = Activate(audio, name, ct);
         return Track(name, activation, duration, TempoOf(() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct)), ct);
     }

@@ -19,6 +19,10 @@ public sealed record ModelInput(int SampleRate = 44100, int ChunkSamples = 600_0
     /// <summary>Frames produced for <paramref name="samples"/> samples with a centred STFT: 1 + samples / hop.</summary>
     public int FrameCount(int samples) => 1 + samples / HopLength;
     [JsonIgnore] public int ChunkFrames => FrameCount(ChunkSamples);
+    /// <summary>The chunk length rounded down to whole hops: chunks cut at this hop start on the track's frame grid, so
+    /// their spectrograms are columns of the track's own (the paper's 600,000 samples are 1360.5 hops; this is 1360, so
+    /// consecutive chunks share 240 samples, 0.04 %).</summary>
+    [JsonIgnore] public int FrameAlignedChunkHop => ChunkSamples / HopLength * HopLength;
 
     /// <summary>This record, or an <see cref="EquiTempoException"/> naming the first setting out of range.</summary>
     public ModelInput Validated()

@@ -16,7 +16,8 @@ public sealed record ChunkOutput(double StartSeconds, double CentreSeconds, bool
 /// <summary>Chunks → one <see cref="ChunkOutput"/> per chunk, in order: the estimator's network stage, one kind per model family.</summary>
 public interface IChunkNetwork
 {
-    List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default);
+    /// <param name="logMel">Given each chunk's log-mel, in order, when not null (a second reader of the spectrogram).</param>
+    List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default, ILogMelSink? logMel = null);
 }
 
 /// <summary>
@@ -46,25 +47,26 @@ public sealed class ChunkNetwork : IChunkNetwork
     }
 
     /// <summary>One output per chunk, in order. Holds at most one batch of chunks' samples at a time.</summary>
-    public List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default)
+    public List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default, ILogMelSink? logMel = null)
     {
         var outputs = new List<ChunkOutput>();
         var batch = new List<AudioChunk>(BatchChunks);
         foreach (var chunk in chunks)
         {
             batch.Add(chunk);
-            if (batch.Count == BatchChunks) Flush(batch, outputs, ct);
+            if (batch.Count == BatchChunks) Flush(batch, outputs, logMel, ct);
         }
-        Flush(batch, outputs, ct);
+        Flush(batch, outputs, logMel, ct);
         return outputs;
     }
 
-    private void Flush(List<AudioChunk> batch, List<ChunkOutput> outputs, CancellationToken ct)
+    private void Flush(List<AudioChunk> batch, List<ChunkOutput> outputs, ILogMelSink? logMel, CancellationToken ct)
     {
         if (batch.Count == 0) return;
         ct.ThrowIfCancellationRequested();
         using var scope = NewDisposeScope();
         var spec = _frontEnd.Forward(batch.ConvertAll(c => c.Samples), _frontEnd.Input.ChunkSamples);
+        logMel?.GiveChunks(batch, spec, _frontEnd.Input.HopLength);
         float[] z;
         float[][]? probabilities = null;
         lock (_netLock)

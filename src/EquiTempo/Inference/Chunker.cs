@@ -30,9 +30,12 @@ public sealed class Chunker
         HopSamples = hopSamples;
     }
 
-    /// <summary>A chunker with a hop of <paramref name="hopSeconds"/> (at least one sample), or non-overlapping chunks when null.</summary>
+    /// <summary>A chunker with a hop of <paramref name="hopSeconds"/> (at least one sample), or, when null, chunks one after
+    /// another as the paper's inference cuts them, at <see cref="ModelInput.FrameAlignedChunkHop"/>: the chunk length in
+    /// whole hops, so that every chunk's spectrogram is on the track's frame grid and a second reader of the track's
+    /// log-mel (the beat head) can take it rather than compute it again.</summary>
     public static Chunker WithHop(ModelInput input, double? hopSeconds) =>
-        new(input, hopSeconds is double h ? Math.Max(1, (int)(h * input.SampleRate)) : input.ChunkSamples);
+        new(input, hopSeconds is double h ? Math.Max(1, (int)(h * input.SampleRate)) : input.FrameAlignedChunkHop);
 
     public IEnumerable<AudioChunk> Cut(float[] samples)
     {

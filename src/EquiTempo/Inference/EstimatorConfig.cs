@@ -3,10 +3,11 @@ using EquiTempo.Features;
 
 namespace EquiTempo.Inference;
 
-/// <summary>Estimation settings. Defaults follow the paper's inference: non-overlapping 13.6 s chunks.</summary>
+/// <summary>Estimation settings. Defaults follow the paper's inference: 13.6 s chunks one after another (1360 hops
+/// apart, so they start on the spectrogram's frame grid: <see cref="ModelInput.FrameAlignedChunkHop"/>).</summary>
 public sealed record EstimatorConfig
 {
-    /// <summary>Chunk hop in seconds; null = the chunk length (non-overlapping, as the paper).</summary>
+    /// <summary>Chunk hop in seconds; null = the chunk length in whole hops (one chunk after another, as the paper).</summary>
     public double? HopSeconds { get; init; }
     /// <summary>Hop of the sliding window for the local tempo curve.</summary>
     public double LocalHopSeconds { get; init; } = 2.0;

@@ -28,23 +28,27 @@ public sealed class LogTempoChunkNetwork : IChunkNetwork
         BatchChunks = batchChunks;
     }
 
-    public List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default)
+    public List<ChunkOutput> Run(IEnumerable<AudioChunk> chunks, CancellationToken ct = default, ILogMelSink? logMel = null)
     {
         var outputs = new List<ChunkOutput>();
         foreach (var batch in chunks.Chunk(BatchChunks))
         {
             ct.ThrowIfCancellationRequested();
-            var p = Distributions(batch.Select(c => c.Samples).ToList());
+            var p = Distributions(batch.Select(c => c.Samples).ToList(), logMel is null ? null : spec => logMel.GiveChunks(batch, spec, _frontEnd.Input.HopLength));
             for (int k = 0; k < batch.Length; k++) outputs.Add(ChunkOutput.Of(batch[k], ExpectedPower(p[k], _tempogram.Config.BinsPerOctave), p[k]));
         }
         return outputs;
     }
 
     /// <summary>The distribution over log-tempo bins of each waveform (cropped or zero-padded to the model's chunk).</summary>
-    public float[][] Distributions(IReadOnlyList<float[]> waveforms)
+    public float[][] Distributions(IReadOnlyList<float[]> waveforms) => Distributions(waveforms, null);
+
+    private float[][] Distributions(IReadOnlyList<float[]> waveforms, Action<Tensor>? logMel)
     {
         using var scope = NewDisposeScope();
-        var tg = _tempogram.Forward(_frontEnd.Forward(waveforms, _frontEnd.Input.ChunkSamples));
+        var spec = _frontEnd.Forward(waveforms, _frontEnd.Input.ChunkSamples);
+        logMel?.Invoke(spec);
+        var tg = _tempogram.Forward(spec);
         Tensor p;
         lock (_netLock)
         {

@@ -9,11 +9,11 @@ namespace EquiTempo.Inference;
 /// How <see cref="ModelBeatActivation"/> cuts a track into windows for the network. The network is convolutional in
 /// time, so a window may be longer than the chunk it was trained on; only its edges differ (the first convs are valid
 /// in time, and the dilated convs see zero padding there). Windows overlap so that every frame is read far from an edge
-/// in one of them. Longer windows with the same overlap cost less: the share of audio read twice is
+/// in one of them. Longer windows with the same overlap cost less: the share of frames the network reads twice is
 /// <see cref="OverlapSeconds"/> / <see cref="WindowSeconds"/> (1/8 by default, against 1/2 for half-overlapping 13.6 s
-/// chunks; "Beats" in README gives the speed and scores of both).
+/// chunks; "Beats" in README gives the speed and scores of both). The log-mel itself is computed once whatever the windows.
 /// </summary>
-/// <param name="WindowSeconds">Audio per network call (rounded to whole hops).</param>
+/// <param name="WindowSeconds">Frames per network call, in seconds of audio (rounded to whole hops).</param>
 /// <param name="OverlapSeconds">Audio two consecutive windows share: half the model's chunk by default.</param>
 /// <param name="MusicGate">Where the music is: the head's activation is kept only from the first to the last frame
 /// whose onset strength (the log-mel's rectified rise, summed over bands) reaches this fraction of the track's strongest, and is 0
@@ -40,14 +40,23 @@ public sealed record ModelBeatActivationConfig(double WindowSeconds = 54.4, doub
 /// The beat head of a model (<see cref="TempoTcn.HasBeatHead"/>) as a beat activation: the sigmoid of its logits, one
 /// value per frame of the model's front end (100 frames/s by default), frame g at g · hop samples of the track.
 /// <para>
-/// The track is streamed in overlapping windows (<see cref="ModelBeatActivationConfig"/>). The network's first convs are
-/// valid in time (a window of F frames gives F − 4 outputs, output j at input frame j + 2) and its dilated convs see
-/// zero padding near a window's edges, so each frame takes the average of the windows covering it, weighted by its
-/// distance to their edges (a triangle), which favours the window it is central in. The track is preceded by 2 hops
-/// of silence so that output j of the window starting at sample s is frame s / hop + j of the track, and followed by
-/// silence so that the last frames are covered too. Only the activation is kept.
+/// The head reads the track's log-mel, computed in the tempo estimator's chunks (<see cref="Chunker.WithHop"/>: whole
+/// hops apart, so every chunk's columns are the track's frames; chunks of the model's length, the last one zero-padded)
+/// or handed over by a <see cref="TempoEstimator"/> that computes them anyway (<see cref="Begin"/>,
+/// <see cref="ILogMelSink"/>): either way the same frames, so the beats of one file are the same whether the tempo
+/// came with them or not. Four frames at each chunk boundary are those of the chunk's reflect-padded edge rather than
+/// of the neighbouring audio (0.3 % of frames; dev-set beat scores in README, "Beats").
 /// </para>
-/// Thread-safe: the network call is serialised. Disposes the model when it loaded it.
+/// <para>
+/// The network runs on overlapping windows of those frames (<see cref="ModelBeatActivationConfig"/>). Its first convs
+/// are valid in time (a window of F frames gives F − 4 outputs, output j at window frame j + 2) and its dilated convs see
+/// zero padding near a window's edges, so each frame takes the average of the windows covering it, weighted by its
+/// distance to their edges (a triangle), which favours the window it is central in. Two frames of digital silence go
+/// before the track and after its last frame, so that the first and last frames have outputs too. Only one window of
+/// frames and the activation are held.
+/// </para>
+/// Thread-safe: each track has its own <see cref="Builder"/>; the network call is serialised. Disposes the model when it
+/// loaded it.
 /// </summary>
 public sealed class ModelBeatActivation : IBeatActivationSource
 {
@@ -55,6 +64,7 @@ public sealed class ModelBeatActivation : IBeatActivationSource
     private readonly bool _ownsModel;
     private readonly LogMelFrontEnd _frontEnd;
     private readonly Chunker _chunker;
+    private readonly int _windowFrames, _stepFrames;
     private readonly object _netLock = new();
 
     public const string SourceName = "model-beat-head";
@@ -76,10 +86,12 @@ public sealed class ModelBeatActivation : IBeatActivationSource
         _model.Network.eval();
         _frontEnd = model.CreateFrontEnd();
         var input = model.Metadata.Input;
-        // Whole numbers of hops, so that every window's frames fall on the track's frames; at least 8 frames a window.
-        int windowHops = Math.Max(8, (int)Math.Round(Config.WindowSeconds * input.FramesPerSecond));
-        int overlapHops = Math.Min(windowHops / 2, (int)Math.Round(Config.OverlapSeconds * input.FramesPerSecond));
-        _chunker = new Chunker(input with { ChunkSamples = windowHops * input.HopLength }, (windowHops - overlapHops) * input.HopLength);
+        _chunker = Chunker.WithHop(input, null);
+        // Outputs a window: at least 8; the window holds 2 · offset frames more, which the valid convs eat.
+        int outputs = Math.Max(8, (int)Math.Round(Config.WindowSeconds * input.FramesPerSecond));
+        int overlap = Math.Min(outputs / 2, (int)Math.Round(Config.OverlapSeconds * input.FramesPerSecond));
+        _windowFrames = outputs + 2 * TempoTcn.FeatureFrameOffset;
+        _stepFrames = outputs - overlap;
         Name = SourceName;
     }
 
@@ -99,25 +111,191 @@ public sealed class ModelBeatActivation : IBeatActivationSource
     public string Name { get; }
     public int SampleRate => _model.Metadata.Input.SampleRate;
 
+    /// <summary>Whether the spectrograms of <paramref name="frontEnd"/>, in chunks cut by <paramref name="chunker"/>, are
+    /// what this head reads (same rate, hop, bands and spectral settings; chunk starts on the frame grid and no gaps
+    /// between chunks), so that a <see cref="Builder"/> may be given them (<see cref="ILogMelSink"/>) instead of audio.</summary>
+    public bool Reads(LogMelFrontEnd frontEnd, Chunker chunker)
+    {
+        ArgumentNullException.ThrowIfNull(frontEnd);
+        ArgumentNullException.ThrowIfNull(chunker);
+        var input = _model.Metadata.Input;
+        return frontEnd.Input with { ChunkSamples = input.ChunkSamples } == input && frontEnd.Config == _frontEnd.Config
+            && chunker.HopSamples % input.HopLength == 0 && chunker.HopSamples <= chunker.ChunkSamples;
+    }
+
     public BeatActivation Compute(IEnumerable<float[]> blocks, CancellationToken ct = default)
     {
-        var input = _model.Metadata.Input;
-        int hop = input.HopLength, lead = TempoTcn.FeatureFrameOffset * hop;
-        long samples = 0;
-        var counted = blocks.Select(b => { samples += b.Length; return b; });
-        // The trailing silence makes the last chunk reach 2 · offset + 1 hops past the end: its outputs then cover the last frame.
-        var padded = counted.Prepend(new float[lead]).Append(new float[2 * lead + hop]);
-        var sum = new List<double>();
-        var weight = new List<double>();
-        var flux = new List<float>();
-        // One window a call: a window is already several chunks long, and its last one may be short.
-        foreach (var window in _chunker.Stream(padded)) Add(window, sum, weight, flux, ct);
-        int frames = samples == 0 ? 0 : (int)(1 + samples / hop);
-        var values = new float[frames];
-        for (int g = 0; g < frames && g < sum.Count; g++)
-            values[g] = weight[g] > 0 ? (float)(sum[g] / weight[g]) : 0f;
-        GateToMusic(values, flux);
-        return new BeatActivation(values, input.FramesPerSecond);
+        var builder = Begin();
+        foreach (var block in blocks) builder.AddSamples(block, ct);
+        return builder.Finish(ct);
+    }
+
+    /// <summary>Starts one track's activation: give it the track's audio (<see cref="Builder.AddSamples"/>) or, from a
+    /// stage that computes the log-mel anyway and that <see cref="Reads"/>, its spectrogram chunks (<see cref="Builder.Add"/>),
+    /// not both; then <see cref="Builder.Finish"/>.</summary>
+    public Builder Begin() => new(this);
+
+    /// <summary>One track's beat activation as its audio or log-mel arrives.</summary>
+    public sealed class Builder : ILogMelSink
+    {
+        private readonly ModelBeatActivation _head;
+        private readonly Chunker.Cutter _cutter;
+        private readonly int _bands;
+        // Frames [_bufferStart, _bufferStart + _count) of the padded track (2 silence frames, then the track's), frame-major.
+        private float[] _buffer;
+        private long _bufferStart, _count, _coveredEnd, _samples;
+        private bool _gaveSamples, _gaveLogMel;
+        private readonly List<double> _sum = new(), _weight = new();
+        private readonly List<float> _flux = new();
+
+        internal Builder(ModelBeatActivation head)
+        {
+            _head = head;
+            _cutter = head._chunker.Begin();
+            _bands = head._model.Metadata.Input.MelBands;
+            _buffer = new float[(head._windowFrames + head._chunker.Input.ChunkFrames) * _bands];
+            AppendSilence(TempoTcn.FeatureFrameOffset);
+        }
+
+        /// <summary>The next block of the track's audio, at the model rate.</summary>
+        public void AddSamples(float[] block, CancellationToken ct = default)
+        {
+            ArgumentNullException.ThrowIfNull(block);
+            if (_gaveLogMel) throw new InvalidOperationException("this activation is being given the log-mel already, not audio");
+            _gaveSamples = true;
+            _samples += block.Length;
+            foreach (var chunk in _cutter.Push(block)) AddChunk(chunk, ct);
+        }
+
+        private void AddChunk(AudioChunk chunk, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            // Zero-padded to the model's chunk, as the estimator's network stage does: the same frames either way.
+            var spec = _head._frontEnd.Forward(new[] { chunk.Samples }, _head._chunker.ChunkSamples);
+            Take(chunk.StartSample / _head._model.Metadata.Input.HopLength, spec[0, 0], ct);
+        }
+
+        public void Add(long firstFrame, Tensor logMel)
+        {
+            ArgumentNullException.ThrowIfNull(logMel);
+            if (_gaveSamples) throw new InvalidOperationException("this activation is being given audio already, not the log-mel");
+            _gaveLogMel = true;
+            Take(firstFrame, logMel, CancellationToken.None);
+        }
+
+        /// <summary>The columns of a chunk's (bands, frames) log-mel from track frame <paramref name="firstFrame"/> on,
+        /// those not held yet appended; each full window then goes through the network.</summary>
+        private void Take(long firstFrame, Tensor logMel, CancellationToken ct)
+        {
+            if (logMel.dim() != 2 || logMel.shape[0] != _bands)
+                throw new ArgumentException($"expected a (bands = {_bands}, frames) log-mel, got ({string.Join(", ", logMel.shape)})", nameof(logMel));
+            long have = _bufferStart + _count - TempoTcn.FeatureFrameOffset;   // track frames held or passed
+            if (firstFrame > have) throw new ArgumentException($"chunk at frame {firstFrame} leaves a gap after frame {have}", nameof(firstFrame));
+            long skip = have - firstFrame, frames = logMel.shape[1] - skip;
+            if (frames <= 0) return;
+            var columns = logMel.narrow(1, skip, frames).t().contiguous().data<float>().ToArray();   // frame-major
+            Append(columns, (int)frames);
+            while (_count >= _head._windowFrames)
+            {
+                Run(_head._windowFrames, ct);
+                Drop(_head._stepFrames);
+            }
+        }
+
+        /// <summary>The activation of the whole track. <paramref name="totalSamples"/>: the track's length when it was
+        /// given as log-mel (audio given through <see cref="AddSamples"/> counts itself).</summary>
+        public BeatActivation Finish(CancellationToken ct = default, long? totalSamples = null)
+        {
+            foreach (var chunk in _cutter.Finish()) AddChunk(chunk, ct);
+            long samples = totalSamples ?? _samples;
+            int hop = _head._model.Metadata.Input.HopLength;
+            int frames = samples == 0 ? 0 : checked((int)(1 + samples / hop));
+            // The padded track: its frames and 2 silence frames after the last (frames past the end that a zero-padded
+            // last chunk gave are dropped; missing ones, when the track ended on a chunk boundary, are silence).
+            long end = frames + 2L * TempoTcn.FeatureFrameOffset;
+            long held = _bufferStart + _count;
+            if (held > end) _count = Math.Max(0, end - _bufferStart);
+            else AppendSilence((int)(end - held));
+            while (_coveredEnd < end && _count > 2 * TempoTcn.FeatureFrameOffset)
+            {
+                int window = (int)Math.Min(_head._windowFrames, _count);
+                Run(window, ct);
+                if (_bufferStart + window >= end) break;
+                Drop(_head._stepFrames);
+            }
+            var values = new float[frames];
+            for (int g = 0; g < frames && g < _sum.Count; g++)
+                values[g] = _weight[g] > 0 ? (float)(_sum[g] / _weight[g]) : 0f;
+            _head.GateToMusic(values, _flux);
+            return new BeatActivation(values, _head._model.Metadata.Input.FramesPerSecond) { Producer = _head };
+        }
+
+        private void Append(float[] columns, int frames)
+        {
+            Reserve(frames);
+            Array.Copy(columns, 0, _buffer, _count * _bands, (long)frames * _bands);
+            _count += frames;
+        }
+
+        private void AppendSilence(int frames)
+        {
+            if (frames <= 0) return;
+            Reserve(frames);
+            Array.Fill(_buffer, _head._frontEnd.Config.SilenceValue, (int)(_count * _bands), frames * _bands);
+            _count += frames;
+        }
+
+        private void Reserve(int frames)
+        {
+            long need = (_count + frames) * _bands;
+            if (need > _buffer.Length) Array.Resize(ref _buffer, (int)Math.Max(need, 2L * _buffer.Length));
+        }
+
+        private void Drop(int frames)
+        {
+            int n = (int)Math.Min(frames, _count);
+            Array.Copy(_buffer, (long)n * _bands, _buffer, 0, (_count - n) * _bands);
+            _count -= n;
+            _bufferStart += n;
+        }
+
+        /// <summary>The network on the first <paramref name="frames"/> held frames; its outputs and onset strength added
+        /// into the track's running sums.</summary>
+        private void Run(int frames, CancellationToken ct)
+        {
+            ct.ThrowIfCancellationRequested();
+            float[] row, rise;
+            using (var scope = NewDisposeScope())
+            {
+                var spec = tensor(_buffer.AsSpan(0, frames * _bands).ToArray(), new long[] { frames, _bands }).t().reshape(1, 1, _bands, frames);
+                // The onset strength as the DSP baseline defines it (rectified rise of the log-mel, summed over bands), from
+                // the log-mel the network reads anyway: computing the DSP envelope apart cost 0.4 × the DSP baseline's time.
+                // As that envelope's dB scale, levels more than 80 dB below the window's loudest (ln 10^4 for a magnitude
+                // mel) are clipped to it: the noisy rises of a decaying reverb tail far below the music then count for nothing.
+                var clipped = spec.maximum(spec.amax(new long[] { 1, 2, 3 }, keepdim: true).sub(TopNats));
+                rise = nn.functional.relu(clipped.narrow(3, 1, frames - 1) - clipped.narrow(3, 0, frames - 1)).sum(new long[] { 1, 2 })[0]
+                    .data<float>().ToArray();   // element f: window frame f + 1
+                lock (_head._netLock)
+                {
+                    using var noGrad = no_grad();
+                    var features = _head._model.Network.Features(_head._model.Network.Normalize(spec));
+                    row = _head._model.Network.BeatLogitsFromFeatures(features).sigmoid()[0].data<float>().ToArray();
+                }
+            }
+            // Output j reads window frame j + 2, which is padded frame _bufferStart + j + 2: track frame _bufferStart + j.
+            for (int j = 0; j < row.Length; j++)
+            {
+                int g = checked((int)(_bufferStart + j));
+                while (_sum.Count <= g) { _sum.Add(0); _weight.Add(0); _flux.Add(0); }
+                double w = Math.Min(j + 1, row.Length - j);
+                _sum[g] += w * row[j];
+                _weight[g] += w;
+                // Window frame j + 2's rise is element j + 1.
+                if (j + 1 < rise.Length) _flux[g] = Math.Max(_flux[g], rise[j + 1]);
+            }
+            _coveredEnd = _bufferStart + frames;
+        }
     }
 
     /// <summary>Zero outside the span where the onset strength reaches <see cref="ModelBeatActivationConfig.MusicGate"/>
@@ -135,44 +313,6 @@ public sealed class ModelBeatActivation : IBeatActivationSource
     }
 
     private static readonly double TopNats = Math.Log(1e4);
-
-    /// <summary>One window's head output and onset strength added into the track's running sums.</summary>
-    private void Add(AudioChunk window, List<double> sum, List<double> weight, List<float> flux, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        int hop = _model.Metadata.Input.HopLength;
-        float[] row, rise;
-        using (var scope = NewDisposeScope())
-        {
-            // Cropped to the window's own length: a short last window is not padded out to a whole window of silence.
-            var spec = _frontEnd.Forward(new[] { window.Samples }, window.Samples.Length);
-            // The onset strength as the DSP baseline defines it (rectified rise of the log-mel, summed over bands), from the
-            // log-mel the network reads anyway: computing the DSP envelope apart cost 0.4 × the DSP baseline's time.
-            // As that envelope's dB scale, levels more than 80 dB below the window's loudest (ln 10^4 for a magnitude mel)
-            // are clipped to it: the noisy rises of a decaying reverb tail far below the music then count for nothing.
-            var clipped = spec.maximum(spec.amax(new long[] { 1, 2, 3 }, keepdim: true).sub(TopNats));
-            long frames = clipped.shape[3];
-            rise = nn.functional.relu(clipped.narrow(3, 1, frames - 1) - clipped.narrow(3, 0, frames - 1)).sum(new long[] { 1, 2 })[0]
-                .data<float>().ToArray();   // element f: spec frame f + 1
-            lock (_netLock)
-            {
-                using var noGrad = no_grad();
-                var features = _model.Network.Features(_model.Network.Normalize(spec));
-                row = _model.Network.BeatLogitsFromFeatures(features).sigmoid()[0].data<float>().ToArray();
-            }
-        }
-        long first = window.StartSample / hop;   // a whole number of hops (the chunker's hop is)
-        for (int j = 0; j < row.Length; j++)
-        {
-            int g = checked((int)(first + j));
-            while (sum.Count <= g) { sum.Add(0); weight.Add(0); flux.Add(0); }
-            double w = Math.Min(j + 1, row.Length - j);
-            sum[g] += w * row[j];
-            weight[g] += w;
-            // Output j reads spec frame j + 2 (the valid convs), whose rise is element j + 1.
-            if (j + 1 < rise.Length) flux[g] = Math.Max(flux[g], rise[j + 1]);
-        }
-    }
 
     public void Dispose()
     {

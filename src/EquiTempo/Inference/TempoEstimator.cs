@@ -14,6 +14,11 @@ namespace EquiTempo.Inference;
 /// Beside the chunks, an onset-strength envelope of the audio (<see cref="OnsetStrength"/>) goes to the
 /// <see cref="TempoEvidenceGate"/>, which refuses inputs with no tempo (too short, no onsets, no periodicity) as the
 /// DSP baseline does, so the network's answer for noise or a tone is never returned.
+/// <para>
+/// Given a beat head (<see cref="ModelBeatActivation"/>), the estimator computes its activation in the same pass
+/// (<see cref="TempoEstimate.BeatHeadActivation"/>): from the chunks' log-mel when the head <see cref="ModelBeatActivation.Reads"/>
+/// it (the shipped models all do), else from the decoded blocks, so the audio is decoded once either way.
+/// </para>
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
 {
@@ -29,10 +34,14 @@ public sealed class TempoEstimator : ITempoMethod
     private readonly OnsetStrength _onsets;
     private readonly TempoEvidenceGate _evidence;
     private readonly DspEvidenceFusion? _fusion;
+    private readonly ModelBeatActivation? _beatHead;
+    private readonly bool _headReadsLogMel;
     public EstimatorConfig Config { get; }
     public ModelMetadata Metadata => _metadata;
 
-    public TempoEstimator(TempoModel model, EstimatorConfig? config = null)
+    /// <param name="beatHead">A beat head whose activation each estimate carries (when it reads audio at the model's rate);
+    /// the caller's to dispose.</param>
+    public TempoEstimator(TempoModel model, EstimatorConfig? config = null, ModelBeatActivation? beatHead = null)
     {
         var stored = model.Metadata.PreferredReadout
             ?? throw new ModelFileException(null, "the model has no tempo readout yet (a self-supervised network alone gives z, not BPM): it needs a calibrated scale or a trained class head");
@@ -47,11 +56,12 @@ public sealed class TempoEstimator : ITempoMethod
         _network = new ChunkNetwork(model, _frontEnd, Config.BatchChunks);
         _readout = ChunkReadout.For(stored, Config.Tolerance, Config.Range);
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
+        (_beatHead, _headReadsLogMel) = BeatHeadStage(beatHead);
     }
 
     /// <summary>A log-tempo model (issue 12): the same chain with its tempogram and network as the network stage and its
     /// calibrated offset and prior as the readout.</summary>
-    public TempoEstimator(LogTempoModel model, EstimatorConfig? config = null)
+    public TempoEstimator(LogTempoModel model, EstimatorConfig? config = null, ModelBeatActivation? beatHead = null)
     {
         var stored = model.Readout
             ?? throw new ModelFileException(null, "the log-tempo model is not calibrated yet (its bins have no absolute tempo): run calibrate on it");
@@ -66,7 +76,16 @@ public sealed class TempoEstimator : ITempoMethod
         _readout = new LogTempoChunkReadout(stored, tempogram.Config, Config.Tolerance, Config.Range);
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
         if (Config.Fusion is { } fusion) _fusion = new DspEvidenceFusion(fusion, _onsets.Config.FramesPerSecond);
+        (_beatHead, _headReadsLogMel) = BeatHeadStage(beatHead);
     }
+
+    /// <summary>The beat head and whether it reads the chunks' log-mel. A head that reads audio at another rate than the
+    /// tempo model is not used (<see cref="BeatHead"/> is null): its activation is then computed apart.</summary>
+    private (ModelBeatActivation?, bool) BeatHeadStage(ModelBeatActivation? head) =>
+        head is null || head.SampleRate != Input.SampleRate ? (null, false) : (head, head.Reads(_frontEnd, _chunker));
+
+    /// <summary>The beat head whose activation each estimate carries, or null.</summary>
+    public ModelBeatActivation? BeatHead => _beatHead;
 
     /// <summary>The stages every family shares: chunking, the silence gate and the onset evidence.</summary>
     private static (Chunker, Chunker, SilenceGate, OnsetStrength, TempoEvidenceGate) Stages(ModelInput input, EstimatorConfig config) =>
@@ -75,14 +94,15 @@ public sealed class TempoEstimator : ITempoMethod
 
     /// <summary>A model file, or with no path the shipped default model (<see cref="ShippedModels.Default"/>,
     /// embedded in the assembly: no file beside the binaries is needed).</summary>
-    public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null) =>
-        modelPath is null ? LoadShipped(ShippedModels.Default, config)
-            : LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config)
-            : Create(TempoModel.Load(modelPath), config);
+    /// <param name="beatHead">A beat head whose activation each estimate carries (the caller's to dispose), or null.</param>
+    public static TempoEstimator Load(string? modelPath = null, EstimatorConfig? config = null, ModelBeatActivation? beatHead = null) =>
+        modelPath is null ? LoadShipped(ShippedModels.Default, config, beatHead)
+            : LogTempoModel.IsLogTempoFile(modelPath) ? CreateLogTempo(LogTempoModel.Load(modelPath), modelPath, config, beatHead)
+            : Create(TempoModel.Load(modelPath), config, beatHead);
 
-    private static TempoEstimator CreateLogTempo(LogTempoModel model, string path, EstimatorConfig? config)
+    private static TempoEstimator CreateLogTempo(LogTempoModel model, string path, EstimatorConfig? config, ModelBeatActivation? beatHead)
     {
-        try { return new TempoEstimator(model, config); }
+        try { return new TempoEstimator(model, config, beatHead); }
         catch (ModelFileException e) when (e.Subject is null)
         {
             model.Dispose();
@@ -93,14 +113,14 @@ public sealed class TempoEstimator : ITempoMethod
 
     /// <summary>A model that ships inside the assembly, by name: <see cref="ShippedModels.Default"/>,
     /// <see cref="ShippedModels.LabelFree"/>, … (see <see cref="ShippedModels.Names"/>), of either family.</summary>
-    public static TempoEstimator LoadShipped(string name, EstimatorConfig? config = null) =>
+    public static TempoEstimator LoadShipped(string name, EstimatorConfig? config = null, ModelBeatActivation? beatHead = null) =>
         ShippedModels.IsLogTempo(name)
-            ? CreateLogTempo(ShippedModels.LoadLogTempo(name), ShippedModels.ResourceName(name), config)
-            : Create(ShippedModels.Load(name), config);
+            ? CreateLogTempo(ShippedModels.LoadLogTempo(name), ShippedModels.ResourceName(name), config, beatHead)
+            : Create(ShippedModels.Load(name), config, beatHead);
 
-    private static TempoEstimator Create(TempoModel model, EstimatorConfig? config)
+    private static TempoEstimator Create(TempoModel model, EstimatorConfig? config, ModelBeatActivation? beatHead)
     {
-        try { return new TempoEstimator(model, config); }
+        try { return new TempoEstimator(model, config, beatHead); }
         catch { model.Dispose(); throw; }
     }
 
@@ -133,18 +153,20 @@ public sealed class TempoEstimator : ITempoMethod
         var chunks = _chunker.Begin();
         var windows = localCurve ? _curveChunker.Begin() : null;
         var onsets = _onsets.Begin();
+        var beats = _beatHead?.Begin();
         var outputs = new List<ChunkOutput>();
         var curve = localCurve ? new List<TempoPoint>() : null;
         foreach (var block in blocks)
         {
             onsets.Add(block);
-            outputs.AddRange(Outputs(chunks.Push(block), ct));
+            if (beats is not null && !_headReadsLogMel) beats.AddSamples(block, ct);
+            outputs.AddRange(Outputs(chunks.Push(block), ct, beats));
             if (windows is not null) AddPoints(curve!, windows.Push(block), ct);
         }
-        outputs.AddRange(Outputs(chunks.Finish(), ct));
+        outputs.AddRange(Outputs(chunks.Finish(), ct, beats));
         if (windows is not null) AddPoints(curve!, windows.Finish(), ct);
         if (chunks.Received == 0) throw AudioFormatException.Empty(name);
-        return Summarise(name, outputs, chunks.Received, curve, onsets.Finish());
+        return Summarise(name, outputs, chunks.Received, curve, onsets.Finish(), beats?.Finish(ct, chunks.Received));
     }
 
     private void AddPoints(List<TempoPoint> curve, IEnumerable<AudioChunk> windows, CancellationToken ct)
@@ -163,12 +185,18 @@ public sealed class TempoEstimator : ITempoMethod
         var samples = audio.SampleRate == Input.SampleRate ? audio.Samples : Resampler.Resample(audio.Samples, audio.SampleRate, Input.SampleRate);
         List<TempoPoint>? curve = null;
         if (localCurve) AddPoints(curve = new List<TempoPoint>(), _curveChunker.Cut(samples), ct);
-        return Summarise(name, Outputs(_chunker.Cut(samples), ct), samples.Length, curve, _onsets.Compute(samples));
+        var beats = _beatHead?.Begin();
+        if (beats is not null && !_headReadsLogMel) beats.AddSamples(samples, ct);
+        var outputs = Outputs(_chunker.Cut(samples), ct, beats);
+        return Summarise(name, outputs, samples.Length, curve, _onsets.Compute(samples), beats?.Finish(ct, samples.Length));
     }
 
-    private List<ChunkOutput> Outputs(IEnumerable<AudioChunk> chunks, CancellationToken ct) => _network.Run(_gate.Mark(chunks), ct);
+    /// <param name="beats">The beat head's builder, given the chunks' log-mel when the head reads it.</param>
+    private List<ChunkOutput> Outputs(IEnumerable<AudioChunk> chunks, CancellationToken ct, ModelBeatActivation.Builder? beats = null) =>
+        _network.Run(_gate.Mark(chunks), ct, _headReadsLogMel ? beats : null);
 
-    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve, float[] onsetEnvelope)
+    private TempoEstimate Summarise(string? name, IReadOnlyList<ChunkOutput> outputs, long totalSamples, List<TempoPoint>? curve, float[] onsetEnvelope,
+        Beats.BeatActivation? beatHeadActivation)
     {
         if (!outputs.Any(o => o.Voiced))
             throw new NoTempoException(name ?? UnnamedAudio, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
@@ -180,7 +208,7 @@ public sealed class TempoEstimator : ITempoMethod
             Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
                 : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
         return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve,
-            new Beats.BeatActivation(onsetEnvelope, _onsets.Config.FramesPerSecond));
+            new Beats.BeatActivation(onsetEnvelope, _onsets.Config.FramesPerSecond), beatHeadActivation);
     }
 
     public void Dispose()

@@ -15,10 +15,12 @@ public static class TempoMethods
 {
     public static IReadOnlyList<string> Names { get; } = new[] { "model", DspTempoEstimator.MethodName };
 
-    public static ITempoMethod Create(string method, string? modelPath = null, EstimatorConfig? config = null) =>
+    /// <param name="beatHead">A beat head whose activation the model's estimates carry, computed in their own pass
+    /// (<see cref="TempoEstimate.BeatHeadActivation"/>); the DSP baseline computes none. The caller's to dispose.</param>
+    public static ITempoMethod Create(string method, string? modelPath = null, EstimatorConfig? config = null, ModelBeatActivation? beatHead = null) =>
         method.ToLowerInvariant() switch
         {
-            "model" => NamesShippedModel(modelPath) ? TempoEstimator.LoadShipped(modelPath!, config) : TempoEstimator.Load(modelPath, config),
+            "model" => NamesShippedModel(modelPath) ? TempoEstimator.LoadShipped(modelPath!, config, beatHead) : TempoEstimator.Load(modelPath, config, beatHead),
             DspTempoEstimator.MethodName => CreateDsp(modelPath, config),
             _ => throw EquiTempoException.InvalidSetting("method", $"unknown method '{method}' (known: {string.Join(", ", Names)})"),
         };

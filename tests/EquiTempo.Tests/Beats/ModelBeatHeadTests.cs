@@ -206,6 +206,60 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
             Assert.True(values[(int)Math.Round((t + 30.0 / 103) * 100)] < 0.2);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Estimator_GivenTheHead_CarriesTheActivationTheHeadComputesAlone_AndTheSameTempo(int batchChunks)
+    {
+        // 14.3 s: four 4 s chunks, the last one short; 3 s windows overlapping by 1 s cross every chunk boundary.
+        var clicks = TinyBeatModel.Clicks(Dir, $"shared{batchChunks}.wav", 103, 14.3, seed: 7);
+        using var head = new ModelBeatActivation(TempoModel.Load(tiny.Result.ModelPath), "head", new ModelBeatActivationConfig(WindowSeconds: 3, OverlapSeconds: 1));
+        var alone = head.Compute(AudioDecoder.ReadBlocks(clicks.Path, 3, head.SampleRate));
+        using var estimator = new TempoEstimator(TempoModel.Load(tiny.Result.ModelPath), new EstimatorConfig { BatchChunks = batchChunks }, head);
+        Assert.Same(head, estimator.BeatHead);
+        Assert.True(head.Reads(new LogMelFrontEnd(TinyBeatModel.Input, TinyBeatModel.FrontEnd), Chunker.WithHop(TinyBeatModel.Input, null)));
+        var withHead = estimator.Estimate(clicks.Path);
+        Assert.Equal(TinyBeatModel.Input.FrameCount((int)Math.Round(14.3 * TinyBeatModel.Rate)), alone.Values.Length);
+        Assert.Equal(alone.Values, withHead.BeatHeadActivation!.Values);   // the same frames: equal to the last bit
+        Assert.Equal(alone.Values, estimator.Estimate(AudioDecoder.DecodeMono(clicks.Path, TinyBeatModel.Rate)).BeatHeadActivation!.Values);
+        using (var stream = File.OpenRead(clicks.Path))
+            Assert.Equal(alone.Values, estimator.Estimate(stream, "stream").BeatHeadActivation!.Values);
+
+        using var plain = new TempoEstimator(TempoModel.Load(tiny.Result.ModelPath), new EstimatorConfig { BatchChunks = batchChunks });
+        var without = plain.Estimate(clicks.Path);
+        Assert.Null(without.BeatHeadActivation);
+        Assert.Equal(without, withHead with { BeatHeadActivation = null });
+
+        // The tracker following that head takes the estimate's activation, and the beats of one pass equal those of two.
+        using var tracker = new BeatTracker(activation: head);
+        var fromEstimate = tracker.Track(withHead);
+        var readApart = tracker.Track(without);
+        Assert.Equal(readApart.Times, fromEstimate.Times);
+        Assert.True(BeatMetrics.Evaluate(clicks.BeatTimes!, fromEstimate.Times).FMeasure >= 0.9);
+        using var onePass = new BeatTracker(estimator, activation: head);
+        using var twoPasses = new BeatTracker(plain, activation: head);
+        Assert.Equal(twoPasses.Track(clicks.Path).Times, onePass.Track(clicks.Path).Times);
+    }
+
+    [Fact]
+    public void Estimator_GivenAHeadOnOtherSpectralSettings_GivesItTheAudio_AndOneAtAnotherRateIsNotUsed()
+    {
+        var clicks = TinyBeatModel.Clicks(Dir, "other-settings.wav", 97, 9.1, seed: 5);
+        manual_seed(5);
+        using var head = new ModelBeatActivation(new TempoModel(new ModelMetadata
+        {
+            Input = TinyBeatModel.Input, FrontEnd = TinyBeatModel.FrontEnd with { FftSize = 256 }, Network = TinyBeatModel.Network with { BeatHead = true },
+        }), "fft-256 head");
+        using var estimator = new TempoEstimator(TempoModel.Load(tiny.Result.ModelPath), beatHead: head);
+        Assert.False(head.Reads(new LogMelFrontEnd(TinyBeatModel.Input, TinyBeatModel.FrontEnd), Chunker.WithHop(TinyBeatModel.Input, null)));
+        var alone = head.Compute(AudioDecoder.ReadBlocks(clicks.Path, 2, head.SampleRate));
+        Assert.Equal(alone.Values, estimator.Estimate(clicks.Path).BeatHeadActivation!.Values);
+
+        // The shipped default reads 44.1 kHz: a 16 kHz head is left out (a tracker on it reads the file itself).
+        using var shipped = TempoEstimator.Load(beatHead: head);
+        Assert.Null(shipped.BeatHead);
+    }
+
     [Fact]
     public void MultiTaskFineTune_KilledAndResumed_EqualsUninterrupted()
     {

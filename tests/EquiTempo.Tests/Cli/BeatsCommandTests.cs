@@ -118,4 +118,23 @@ public partial class CliTests
         Assert.Equal(2, code);
         Assert.Contains("--beats", err);
     }
+    [Fact]
+    public void Estimate_WithBeatsOnStandardInput_TracksOnTheLearntHead_AsForTheFile()
+    {
+        var file = ClickFile("stdin.wav", 120);
+        var (code, fromFile, err) = Run("estimate", file, "--format", "json", "--beats");
+        Assert.True(code == 0, err);
+        var piped = StreamBadInputTests.Run(File.ReadAllBytes(file), null, "estimate", "-", "--format", "json", "--beats");
+        Assert.True(piped.Code == 0, piped.Err);
+        using var a = JsonDocument.Parse(fromFile);
+        using var b = JsonDocument.Parse(piped.Out);
+        Assert.Equal("model-beat-head", b.RootElement.GetProperty("beat_activation").GetString());
+        double[] Beats(JsonDocument d) => d.RootElement.GetProperty("beats").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(Beats(a), Beats(b));
+        Assert.True(BeatMetrics.Evaluate(BeatTrackerTests.ClickTimes(120, 20), Beats(b)).FMeasure >= 0.95);
+        // Beside the DSP baseline the head would read the audio again, which a pipe cannot give.
+        var dsp = StreamBadInputTests.Run(File.ReadAllBytes(file), null, "estimate", "-", "--method", "dsp", "--format", "json", "--beats", "--beat-model", "beats");
+        Assert.Equal(2, dsp.Code);
+        Assert.Contains("standard input", dsp.Err);
+    }
 }
