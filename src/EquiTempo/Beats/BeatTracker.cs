@@ -42,9 +42,10 @@ public sealed class BeatTracker : IDisposable
     /// <summary>The beats of an audio file. The tempo method, if any, reads the file itself (at its own rate).</summary>
     public BeatTrack Track(string path, CancellationToken ct = default)
     {
-        if (TrackInOnePass(path, () => _tempo!.Estimate(path, ct: ct), ct) is { } shared) return shared;
+        TempoEstimate Estimate() => _tempo!.Estimate(path, ct: ct);
+        if (TrackInOnePass(path, Estimate, ct) is { } shared) return shared;
         var (activation, duration) = Activate(AudioDecoder.ReadBlocks(path, BlockSeconds, _activation.SampleRate, ct), path, ct);
-        return Track(path, activation, duration, TempoOf(() => _tempo!.Estimate(path, ct: ct)), ct);
+        return Track(path, activation, duration, TempoOf(Estimate), ct);
     }
 
     /// <summary>The beats of an audio file at a tempo already known (say, estimated by the caller), so that no tempo
@@ -118,9 +119,10 @@ public sealed class BeatTracker : IDisposable
     public BeatTrack Track(AudioBuffer audio, string? name = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(audio);
-        if (TrackInOnePass(name, () => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct), ct) is { } shared) return shared;
+        TempoEstimate Estimate() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct);
+        if (TrackInOnePass(name, Estimate, ct) is { } shared) return shared;
         var (activation, duration) = Activate(audio, name, ct);
-        return Track(name, activation, duration, TempoOf(() => _tempo!.Estimate(audio.Samples, audio.SampleRate, name: name ?? UnnamedAudio, ct: ct)), ct);
+        return Track(name, activation, duration, TempoOf(Estimate), ct);
     }
 
     private (BeatActivation Activation, double Seconds) Activate(AudioBuffer audio, string? name, CancellationToken ct)
