@@ -3,7 +3,8 @@
 # Usage: bench/memory/memory.sh [MINUTES] [RUNS] [MODE...]
 #   MINUTES  length of the test file (default 60); it is the example clip looped, encoded as Ogg Vorbis
 #   RUNS     runs per mode (default 3); the table shows the median peak RSS and the median wall time
-#   MODE     any of: default local plot hop6.8 hopmin dsp dsp-local dsp-plot (default: all but hopmin)
+#   MODE     any of: default local plot hop6.8 hopmin dsp dsp-local dsp-plot beats beats-onset dsp-beats
+#            (default: all but hopmin and the beats modes)
 # Each run is one process measured by /usr/bin/time -v ("Maximum resident set size"), with OMP_NUM_THREADS=1.
 # Prints a markdown table on stdout; files go to ${EQUITEMPO_BENCH_DIR:-~/.cache/equitempo/bench}.
 set -euo pipefail
@@ -33,6 +34,9 @@ args_for() {
     dsp) echo "--method dsp" ;;
     dsp-local) echo "--method dsp --local" ;;
     dsp-plot) echo "--method dsp --plot $DIR/curve-dsp.png" ;;
+    beats) echo "--beats --format json" ;;                     # the learnt beat head, reading the estimate's log-mel
+    beats-onset) echo "--beats --activation onset --format json" ;;
+    dsp-beats) echo "--method dsp --beats --format json" ;;
     *) echo "unknown mode $1" >&2; exit 2 ;;
   esac
 }
