@@ -2,7 +2,9 @@
 # Learning curves of the tempo-class head (issue 10, table (c)): does self-supervised pre-training help?
 # The head is fine-tuned (whole network, the shipped heads' settings) from three starting points with
 # 10, 30, 100 and 300 labelled tracks, the same budget each, then evaluated on every held-out dev set:
-#   new    models/equitempo-ssl.eqtm (the paper-scale self-supervised run, tools/make-ssl-model.sh)
+#   new    models/equitempo-ssl.eqtm (the paper-scale self-supervised run, tools/make-ssl-model.sh; epoch 63 of 65)
+#   e22    the same run's epoch 22 (136,576 views), shipped as models/equitempo-ssl.eqtm until commit 4f5b41f
+#          (needs the git history)
 #   old    the self-supervised network the shipped heads started from (commit 3104167's
 #          models/equitempo-default.eqtm: scale readout, median ratio error 4.82 %; needs the git history)
 #   fresh  a randomly initialised network (--fresh)
@@ -28,10 +30,10 @@ SIZES="10 30 100 300"
 EPOCHS=60
 while [ $# -gt 0 ]; do
   case "$1" in
-    --backbone) BACKBONES="$2"; shift 2;;
+    --backbone) BACKBONES="$2"; shift 2;;   # new, e22, old or fresh (default: new old fresh)
     --tracks) SIZES="$2"; shift 2;;
     --epochs) EPOCHS="$2"; shift 2;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -61,8 +63,16 @@ backbone_args() {
            mv "$f.tmp" "$f"
          fi
          echo --model "$f";;
+    e22) local f="$CACHE/backbones/ssl-epoch22.eqtm"
+         if [ ! -f "$f" ]; then
+           mkdir -p "$(dirname "$f")"
+           git -C "$ROOT" show 4f5b41f:models/equitempo-ssl.eqtm > "$f.tmp" \
+             || { echo "error: the epoch-22 backbone needs the repository's history (commit 4f5b41f)" >&2; rm -f "$f.tmp"; exit 1; }
+           mv "$f.tmp" "$f"
+         fi
+         echo --model "$f";;
     fresh) echo --fresh;;
-    *) echo "error: unknown backbone $1 (new, old, fresh)" >&2; exit 2;;
+    *) echo "error: unknown backbone $1 (new, e22, old, fresh)" >&2; exit 2;;
   esac
 }
 
