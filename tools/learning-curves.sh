@@ -51,26 +51,24 @@ POOL="$DEV/learning-pool.tsv"
 } > "$POOL.tmp"
 mv "$POOL.tmp" "$POOL"
 
+# A model file as committed at COMMIT, cached as NAME (the old backbones live only in the repository's history).
+from_history() {
+  local commit="$1" path="$2" f="$CACHE/backbones/$3"
+  if [ ! -f "$f" ]; then
+    mkdir -p "$(dirname "$f")"
+    git -C "$ROOT" show "$commit:$path" > "$f.tmp" \
+      || { echo "error: $3 needs the repository's history (commit $commit)" >&2; rm -f "$f.tmp"; exit 1; }
+    mv "$f.tmp" "$f"
+  fi
+  echo --model "$f"
+}
+
 backbone_args() {
   case "$1" in
     new) [ -f "$ROOT/models/equitempo-ssl.eqtm" ] || { echo "error: models/equitempo-ssl.eqtm missing" >&2; exit 1; }
          echo --model "$ROOT/models/equitempo-ssl.eqtm";;
-    old) local f="$CACHE/backbones/old-ssl.eqtm"
-         if [ ! -f "$f" ]; then
-           mkdir -p "$(dirname "$f")"
-           git -C "$ROOT" show 3104167:models/equitempo-default.eqtm > "$f.tmp" \
-             || { echo "error: the old backbone needs the repository's history (commit 3104167)" >&2; rm -f "$f.tmp"; exit 1; }
-           mv "$f.tmp" "$f"
-         fi
-         echo --model "$f";;
-    e22) local f="$CACHE/backbones/ssl-epoch22.eqtm"
-         if [ ! -f "$f" ]; then
-           mkdir -p "$(dirname "$f")"
-           git -C "$ROOT" show 4f5b41f:models/equitempo-ssl.eqtm > "$f.tmp" \
-             || { echo "error: the epoch-22 backbone needs the repository's history (commit 4f5b41f)" >&2; rm -f "$f.tmp"; exit 1; }
-           mv "$f.tmp" "$f"
-         fi
-         echo --model "$f";;
+    old) from_history 3104167 models/equitempo-default.eqtm old-ssl.eqtm;;
+    e22) from_history 4f5b41f models/equitempo-ssl.eqtm ssl-epoch22.eqtm;;
     fresh) echo --fresh;;
     *) echo "error: unknown backbone $1 (new, e22, old, fresh)" >&2; exit 2;;
   esac
