@@ -83,6 +83,42 @@ public class ResumeDeterminismTests : IDisposable
             Assert.True(x.equal(y).all().item<bool>(), $"{name} differs after resuming");
     }
 
+    /// <summary>
+    /// The same run across processes: the same steps and epochs, every loss within <paramref name="relative"/> of the
+    /// uninterrupted run's, and the final weights within it too.
+    /// </summary>
+    /// <remarks>
+    /// Why not bit for bit, as within one process: measured on this machine (2026-12-03), about one
+    /// <c>train</c> process in 25–70 under load gets views whose log-mel sums differ in the 5th–6th digit from
+    /// every other process's, for the whole run (the same in every step), so its losses differ by ~1e-4
+    /// relative at first and up to ~3e-3 after six steps. The in-process tests above stay bitwise (a
+    /// process agrees with itself); the cause is not found yet. Another epoch's or step's data changes these
+    /// losses many-fold (0.72, 0.14, 0.25, 0.09 in consecutive steps), far outside the tolerance.
+    /// </remarks>
+    internal static void AssertSameRunAcrossProcesses(string whole, string resumed, double relative = 0.02)
+    {
+        var expected = Columns(whole, "steps.csv", 3);
+        var actual = Columns(resumed, "steps.csv", 3);
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var e = expected[i].Split(','); var r = actual[i].Split(',');
+            Assert.Equal(e[..2], r[..2]);                                               // epoch, step
+            double le = double.Parse(e[2], System.Globalization.CultureInfo.InvariantCulture);
+            double lr = double.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Math.Abs(le - lr) <= relative * Math.Abs(le), $"step {e[0]}.{e[1]}: loss {lr} against {le} uninterrupted");
+        }
+        Assert.Equal(Columns(whole, "epochs.csv", 1), Columns(resumed, "epochs.csv", 1));
+        using var a = TempoModel.Load(Path.Combine(whole, SelfSupervisedTrainer.CheckpointFileName));
+        using var b = TempoModel.Load(Path.Combine(resumed, SelfSupervisedTrainer.CheckpointFileName));
+        foreach (var ((name, x), (_, y)) in a.Network.state_dict().Zip(b.Network.state_dict()))
+        {
+            if (!x.is_floating_point()) { Assert.True(x.equal(y).all().item<bool>(), $"{name} differs after resuming"); continue; }
+            double diff = (x - y).abs().max().item<float>(), scale = Math.Max(1e-3, x.abs().max().item<float>());
+            Assert.True(diff <= relative * scale, $"{name}: max |difference| {diff:G3} against max |value| {scale:G3} after resuming");
+        }
+    }
+
     private static List<string> Columns(string run, string file, int count)
     {
         var rows = File.ReadAllLines(Path.Combine(run, file)).Skip(1).Select(l => string.Join(",", l.Split(',').Take(count))).ToList();

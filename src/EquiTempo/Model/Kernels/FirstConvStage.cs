@@ -218,8 +218,11 @@ internal static unsafe class FirstConvStage
     {
         nint xp = (nint)x, wp = (nint)w, bp = (nint)b, yp = (nint)y, gp = (nint)g, dxp = (nint)dx;
         int c9 = s.Channels * 9;
-        var dwSum = new double[c9];
-        var dbSum = new double[s.Channels];
+        // Each view's gradient is kept apart and the views are summed in order afterwards: a worker's running sum
+        // over the views it happened to get would round differently from run to run (the pool hands views out
+        // dynamically), and a resumed run would then not be the uninterrupted one.
+        int per = c9 + s.Channels;
+        var perView = new double[s.Views * per];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new BackwardScratch<V>(s),
             (v, _, scratch) =>
@@ -227,16 +230,20 @@ internal static unsafe class FirstConvStage
                 for (int r = 0; r < s.Rows; r++)
                     BackwardRow<S, V>(s, (float*)xp + v * s.InputView + 3L * r * s.Frames, (float*)wp, (float*)bp,
                         (float*)yp + v * s.OutputView + (long)r * s.OutFrames, (float*)gp + v * s.OutputView + (long)r * s.OutFrames, (float*)dxp + v * s.InputView + 3L * r * s.Frames, scratch);
+                int o = v * per;
+                for (int k = 0; k < c9; k++) perView[o + k] = S.Sum(scratch.Dw[k]) + scratch.DwTail[k];
+                for (int c = 0; c < s.Channels; c++) perView[o + c9 + c] = S.Sum(scratch.Db[c]) + scratch.DbTail[c];
+                scratch.Clear();
                 return scratch;
             },
-            scratch =>
-            {
-                lock (dwSum)
-                {
-                    for (int k = 0; k < c9; k++) dwSum[k] += S.Sum(scratch.Dw[k]) + scratch.DwTail[k];
-                    for (int c = 0; c < s.Channels; c++) dbSum[c] += S.Sum(scratch.Db[c]) + scratch.DbTail[c];
-                }
-            });
+            _ => { });
+        var dwSum = new double[c9];
+        var dbSum = new double[s.Channels];
+        for (int v = 0; v < s.Views; v++)
+        {
+            for (int k = 0; k < c9; k++) dwSum[k] += perView[v * per + k];
+            for (int c = 0; c < s.Channels; c++) dbSum[c] += perView[v * per + c9 + c];
+        }
         for (int k = 0; k < c9; k++) dw[k] = (float)dwSum[k];
         for (int c = 0; c < s.Channels; c++) db[c] = (float)dbSum[c];
     }
@@ -252,6 +259,11 @@ internal static unsafe class FirstConvStage
             Dw = new V[s.Channels * 9]; Db = new V[s.Channels];
             DwTail = new float[s.Channels * 9]; DbTail = new float[s.Channels];
             H = new float[15 * s.OutFrames];
+        }
+        /// <summary>Zeroes the gradient sums for the next view.</summary>
+        public void Clear()
+        {
+            Array.Clear(Dw); Array.Clear(Db); Array.Clear(DwTail); Array.Clear(DbTail);
         }
     }
 

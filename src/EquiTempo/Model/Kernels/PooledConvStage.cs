@@ -253,25 +253,28 @@ internal static unsafe class PooledConvStage
     private static void Backward<S, V>(Shape s, float* x, float* wD, float* g, float* y, float* arg, float* dx, float* dw, float* db) where S : struct, ISimd<V> where V : unmanaged
     {
         nint xp = (nint)x, wp = (nint)wD, gp = (nint)g, yp = (nint)y, ap = (nint)arg, dxp = (nint)dx;
-        var dwSum = new double[C * C * 9];
-        var dbSum = new double[C];
+        // Views summed in order after the loop, not in whichever worker got them (see FirstConvStage.Backward).
+        const int per = C * C * 9 + C;
+        var perView = new double[s.Views * per];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new Scratch(s),
             (v, _, scratch) =>
             {
                 BackwardView<S, V>(s, (float*)xp + v * s.InputView, (float*)wp, (float*)gp + v * s.OutputView, (float*)yp + v * s.OutputView,
                     (float*)ap + v * s.OutputView, (float*)dxp + v * s.InputView, scratch);
+                scratch.Dw.CopyTo(perView, v * per);
+                scratch.Db.CopyTo(perView, v * per + C * C * 9);
+                Array.Clear(scratch.Dw); Array.Clear(scratch.Db);
                 return scratch;
             },
-            scratch =>
-            {
-                scratch.Return();
-                lock (dwSum)
-                {
-                    for (int k = 0; k < dwSum.Length; k++) dwSum[k] += scratch.Dw[k];
-                    for (int c = 0; c < C; c++) dbSum[c] += scratch.Db[c];
-                }
-            });
+            scratch => scratch.Return());
+        var dwSum = new double[C * C * 9];
+        var dbSum = new double[C];
+        for (int v = 0; v < s.Views; v++)
+        {
+            for (int k = 0; k < dwSum.Length; k++) dwSum[k] += perView[v * per + k];
+            for (int c = 0; c < C; c++) dbSum[c] += perView[v * per + C * C * 9 + c];
+        }
         for (int k = 0; k < dwSum.Length; k++) dw[k] = (float)dwSum[k];
         for (int c = 0; c < C; c++) db[c] = (float)dbSum[c];
     }

@@ -344,7 +344,8 @@ internal static unsafe class ResidualBlockKernel
         float* dx, float* dw, float* db, float* dw2, float* dwr, float* dbOut) where S : struct, ISimd<V> where V : unmanaged
     {
         nint xp = (nint)x, hp = (nint)h, gp = (nint)g, wp = (nint)wD, w2p = (nint)w2D, wrp = (nint)wrD, mp = (nint)mask, dxp = (nint)dx;
-        var sum = new double[GradCount];
+        // Views summed in order after the loop, not in whichever worker got them (see FirstConvStage.Backward).
+        var perView = new double[(long)s.Views * GradCount];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new double[GradCount],
             (v, _, acc) =>
@@ -362,9 +363,14 @@ internal static unsafe class ResidualBlockKernel
                     }
                 }
                 finally { ArrayPool<float>.Shared.Return(buffer); }
+                acc.CopyTo(perView, (long)v * GradCount);
+                Array.Clear(acc);
                 return acc;
             },
-            acc => { lock (sum) for (int i = 0; i < GradCount; i++) sum[i] += acc[i]; });
+            _ => { });
+        var sum = new double[GradCount];
+        for (int v = 0; v < s.Views; v++)
+            for (int i = 0; i < GradCount; i++) sum[i] += perView[(long)v * GradCount + i];
         int o = 0;
         for (int i = 0; i < C * C * K; i++) dw[i] = (float)sum[o++];
         for (int i = 0; i < C; i++) db[i] = (float)sum[o++];
