@@ -218,9 +218,7 @@ internal static unsafe class FirstConvStage
     {
         nint xp = (nint)x, wp = (nint)w, bp = (nint)b, yp = (nint)y, gp = (nint)g, dxp = (nint)dx;
         int c9 = s.Channels * 9;
-        // Each view's gradient is kept apart and the views are summed in order afterwards: a worker's running sum
-        // over the views it happened to get would round differently from run to run (the pool hands views out
-        // dynamically), and a resumed run would then not be the uninterrupted one.
+        // Each view's gradient kept apart, summed in view order afterwards (see KernelThreads.SumInViewOrder).
         int per = c9 + s.Channels;
         var perView = new double[s.Views * per];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
@@ -237,15 +235,9 @@ internal static unsafe class FirstConvStage
                 return scratch;
             },
             _ => { });
-        var dwSum = new double[c9];
-        var dbSum = new double[s.Channels];
-        for (int v = 0; v < s.Views; v++)
-        {
-            for (int k = 0; k < c9; k++) dwSum[k] += perView[v * per + k];
-            for (int c = 0; c < s.Channels; c++) dbSum[c] += perView[v * per + c9 + c];
-        }
-        for (int k = 0; k < c9; k++) dw[k] = (float)dwSum[k];
-        for (int c = 0; c < s.Channels; c++) db[c] = (float)dbSum[c];
+        var sum = KernelThreads.SumInViewOrder(perView, s.Views, per);
+        for (int k = 0; k < c9; k++) dw[k] = (float)sum[k];
+        for (int c = 0; c < s.Channels; c++) db[c] = (float)sum[c9 + c];
     }
 
     private sealed class BackwardScratch<V> where V : unmanaged

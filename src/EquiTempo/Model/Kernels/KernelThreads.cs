@@ -33,4 +33,15 @@ public static class KernelThreads
     {
         public void Dispose() => t_threads = before;
     }
+
+    /// <summary>Σ over views of each view's <paramref name="count"/> partial sums (view v at v·count), added in view
+    /// order. Why a kernel keeps its views apart: a worker's running sum over the views the pool happened to hand it
+    /// rounds differently from run to run, and a resumed training run would then not be the uninterrupted one.</summary>
+    public static double[] SumInViewOrder(double[] perView, int views, int count)
+    {
+        var sum = new double[count];
+        for (int v = 0; v < views; v++)
+            for (int i = 0; i < count; i++) sum[i] += perView[(long)v * count + i];
+        return sum;
+    }
 }

@@ -253,7 +253,7 @@ internal static unsafe class PooledConvStage
     private static void Backward<S, V>(Shape s, float* x, float* wD, float* g, float* y, float* arg, float* dx, float* dw, float* db) where S : struct, ISimd<V> where V : unmanaged
     {
         nint xp = (nint)x, wp = (nint)wD, gp = (nint)g, yp = (nint)y, ap = (nint)arg, dxp = (nint)dx;
-        // Views summed in order after the loop, not in whichever worker got them (see FirstConvStage.Backward).
+        // Views summed in order after the loop, not in whichever worker got them (see KernelThreads.SumInViewOrder).
         const int per = C * C * 9 + C;
         var perView = new double[s.Views * per];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
@@ -268,15 +268,9 @@ internal static unsafe class PooledConvStage
                 return scratch;
             },
             scratch => scratch.Return());
-        var dwSum = new double[C * C * 9];
-        var dbSum = new double[C];
-        for (int v = 0; v < s.Views; v++)
-        {
-            for (int k = 0; k < dwSum.Length; k++) dwSum[k] += perView[v * per + k];
-            for (int c = 0; c < C; c++) dbSum[c] += perView[v * per + C * C * 9 + c];
-        }
-        for (int k = 0; k < dwSum.Length; k++) dw[k] = (float)dwSum[k];
-        for (int c = 0; c < C; c++) db[c] = (float)dbSum[c];
+        var sum = KernelThreads.SumInViewOrder(perView, s.Views, per);
+        for (int k = 0; k < C * C * 9; k++) dw[k] = (float)sum[k];
+        for (int c = 0; c < C; c++) db[c] = (float)sum[C * C * 9 + c];
     }
 
     private sealed class Scratch

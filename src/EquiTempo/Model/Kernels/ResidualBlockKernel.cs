@@ -344,7 +344,7 @@ internal static unsafe class ResidualBlockKernel
         float* dx, float* dw, float* db, float* dw2, float* dwr, float* dbOut) where S : struct, ISimd<V> where V : unmanaged
     {
         nint xp = (nint)x, hp = (nint)h, gp = (nint)g, wp = (nint)wD, w2p = (nint)w2D, wrp = (nint)wrD, mp = (nint)mask, dxp = (nint)dx;
-        // Views summed in order after the loop, not in whichever worker got them (see FirstConvStage.Backward).
+        // Views summed in order after the loop, not in whichever worker got them (see KernelThreads.SumInViewOrder).
         var perView = new double[(long)s.Views * GradCount];
         Parallel.For(0, s.Views, new ParallelOptions { MaxDegreeOfParallelism = KernelThreads.For(s.Views) },
             () => new double[GradCount],
@@ -368,9 +368,7 @@ internal static unsafe class ResidualBlockKernel
                 return acc;
             },
             _ => { });
-        var sum = new double[GradCount];
-        for (int v = 0; v < s.Views; v++)
-            for (int i = 0; i < GradCount; i++) sum[i] += perView[(long)v * GradCount + i];
+        var sum = KernelThreads.SumInViewOrder(perView, s.Views, GradCount);
         int o = 0;
         for (int i = 0; i < C * C * K; i++) dw[i] = (float)sum[o++];
         for (int i = 0; i < C; i++) db[i] = (float)sum[o++];
