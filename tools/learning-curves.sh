@@ -16,7 +16,7 @@
 # are seen more often, not for less time. No early stopping (--patience 0); the best validation epoch is
 # kept. (At 20 epochs the 100- and 300-track heads were still improving: too short to compare.)
 #
-# Usage: tools/learning-curves.sh [--backbone new|old|fresh] [--tracks N] [--epochs E]  (default: every cell)
+# Usage: tools/learning-curves.sh [--backbone new|e22|e63|old|fresh|FILE.eqtm] [--tracks N] [--epochs E]  (default: every cell)
 # Writes $CACHE/runs/curves-eE/<backbone>-<N>/ (run folder and eval report) and appends one row per kind
 # and cell to $CACHE/reports/learning-curves-eE.tsv. Resumable: a finished cell (its report exists) is skipped.
 # Runs alone on the machine (training runs LibTorch on one thread and the kernels on every core).
@@ -30,7 +30,7 @@ SIZES="10 30 100 300"
 EPOCHS=60
 while [ $# -gt 0 ]; do
   case "$1" in
-    --backbone) BACKBONES="$2"; shift 2;;   # new, e22, old or fresh (default: new old fresh)
+    --backbone) BACKBONES="$2"; shift 2;;   # new, e22, e63, old, fresh or a model file (default: new old fresh)
     --tracks) SIZES="$2"; shift 2;;
     --epochs) EPOCHS="$2"; shift 2;;
     -h|--help) sed -n '2,22p' "$0"; exit 0;;
@@ -70,7 +70,10 @@ backbone_args() {
     old) from_history 3104167 models/equitempo-default.eqtm old-ssl.eqtm;;
     e22) from_history 4f5b41f models/equitempo-ssl.eqtm ssl-epoch22.eqtm;;
     fresh) echo --fresh;;
-    *) echo "error: unknown backbone $1 (new, e22, old, fresh)" >&2; exit 2;;
+    e63) from_history 1b5aa9a models/equitempo-ssl.eqtm ssl-epoch63.eqtm;;
+    *.eqtm) [ -f "$1" ] || { echo "error: $1: no such model file" >&2; exit 1; }
+            echo --model "$1";;
+    *) echo "error: unknown backbone $1 (new, e22, e63, old, fresh or a model file)" >&2; exit 2;;
   esac
 }
 
@@ -81,7 +84,7 @@ mkdir -p "$(dirname "$TABLE")" "$RUNS"
 for b in $BACKBONES; do
   start=$(backbone_args "$b")
   for n in $SIZES; do
-    out="$RUNS/$b-$n"
+    out="$RUNS/$(basename "$b" .eqtm)-$n"
     [ -f "$out/report/tracks.csv" ] && { echo "[curves] $b-$n done"; continue; }
     train=$((n - (n + 2) / 5))   # the finetune split: round(0.2 N) held out
     per=$(( (320 + train - 1) / train ))
@@ -97,7 +100,7 @@ for b in $BACKBONES; do
     "$ET" eval --labels "$DEV/dev.tsv" --model "$out/model.eqtm" --out "$out/report"
     best=$("$ET" info "$out/model.eqtm" | grep -o '"finetune_epochs": *"[0-9]*"' | grep -o '[0-9][0-9]*' || true)
     # tracks.csv: kind is column 2, acc1/acc2 columns 10/11 (empty for a track the method refused: a miss).
-    awk -F, -v b="$b" -v n="$n" -v s="$secs" -v e="$best" 'NR > 1 { k[$2]++; a1[$2] += $10; a2[$2] += $11; t++; x1 += $10; x2 += $11 }
+    awk -F, -v b="$(basename "$b" .eqtm)" -v n="$n" -v s="$secs" -v e="$best" 'NR > 1 { k[$2]++; a1[$2] += $10; a2[$2] += $11; t++; x1 += $10; x2 += $11 }
       END { for (kind in k) printf "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%s\t%s\n", b, n, kind, k[kind], 100 * a1[kind] / k[kind], 100 * a2[kind] / k[kind], s, e
             printf "%s\t%s\tall\t%d\t%.1f\t%.1f\t%s\t%s\n", b, n, t, 100 * x1 / t, 100 * x2 / t, s, e }' \
       "$out/report/tracks.csv" >> "$TABLE"
