@@ -32,7 +32,7 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
         [CommandOption("--plot <PNG|DIR>"), Description("Draw the local tempo curve (implies --local): a .png path for one file, else a folder that gets one <audio path>.png per file.")] public string? Plot { get; init; }
         [CommandOption("--beats"), Description("Also track the beats at the estimated tempo (as the beats command does) and add their times (seconds) to each result as \"beats\" (--format json only).")] public bool Beats { get; init; }
         [CommandOption("--activation <KIND>"), Description("With --beats: " + BeatActivationOptions.ActivationDescription)] public string? Activation { get; init; }
-        [CommandOption("--beat-model <FILE|NAME>"), Description("With --beats: " + BeatActivationOptions.BeatModelDescription)] public string? BeatModel { get; init; }
+        [CommandOption("--beat-model <FILE|NAME>"), Description("With --beats, or for --fuse beats (the head whose activation is fused): " + BeatActivationOptions.BeatModelDescription)] public string? BeatModel { get; init; }
         [CommandOption("-q|--quiet"), Description("Only errors on stderr (no progress, no notes of files written).")] public bool Quiet { get; init; }
         [CommandOption("-v|--verbose"), Description("Also say which model and decoder were used and how long each file took (stderr).")] public bool Verbose { get; init; }
 
@@ -64,10 +64,12 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             if (!TempoMethods.Names.Contains(Method.ToLowerInvariant())) return ValidationResult.Error($"--method {Method}: must be one of {string.Join(", ", TempoMethods.Names)}");
             if (IsDsp && Model is not null) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (IsDsp && Hop is not null) return ValidationResult.Error("--hop: the dsp method has no chunk hop");
-            if (FuseOptions.Problem(Fuse, FuseWeight, IsDsp, Model) is { } fuseProblem) return ValidationResult.Error(fuseProblem);
+            if (FuseOptions.Problem(Fuse, FuseWeight, IsDsp, Model, BeatModel) is { } fuseProblem) return ValidationResult.Error(fuseProblem);
             if (Quiet && Verbose) return ValidationResult.Error("--quiet and --verbose contradict each other: give one");
             if (Beats && Format != "json") return ValidationResult.Error($"--beats: only the json format carries beat times (given: --format {Format})");
-            if (!Beats && (Activation ?? BeatModel) is not null) return ValidationResult.Error($"{(Activation is not null ? "--activation" : "--beat-model")}: chooses what --beats tracks on; give --beats");
+            if (!Beats && Activation is not null) return ValidationResult.Error("--activation: chooses what --beats tracks on; give --beats");
+            if (!Beats && BeatModel is not null && !FuseOptions.AsksForBeats(Fuse))
+                return ValidationResult.Error("--beat-model: chooses what --beats tracks on, or the head --fuse beats reads; give --beats or --fuse beats");
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             // The model computes the beat head's activation in its own pass; beside the DSP baseline the head reads the audio
             // again, which a pipe cannot give.
@@ -108,7 +110,9 @@ public sealed class EstimateCommand : Command<EstimateCommand.Settings>
             throw new UsageException($"--plot {s.Plot}: a .png path holds one plot, but {files.Count} files were found; name a folder instead");
         var plots = s.Plot is null ? null : Settings.IsPngPath(s.Plot) ? new Dictionary<string, string> { [files[0]] = s.Plot } : PerInputPaths.Map(files, s.Plot, ".png");
 
-        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.Activation, s.BeatModel, s.ReadsStandardInput && s.IsDsp) : null;
+        // --fuse beats needs the head of --beat-model whether or not --beats tracks on it (Validate saw to that).
+        using var beatActivation = s.Beats ? BeatActivationOptions.Create(s.Activation, s.BeatModel, s.ReadsStandardInput && s.IsDsp)
+            : FuseOptions.AsksForBeats(s.Fuse) ? ModelBeatActivation.Load(s.BeatModel!) : null;
         using var method = TempoMethods.Create(s.Method, s.Model, s.Config(), beatActivation as ModelBeatActivation);
         using var beats = s.Beats ? new BeatTracker(activation: beatActivation) : null;
         var run = Describe(method, s.Model);

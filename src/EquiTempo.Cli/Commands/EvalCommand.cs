@@ -48,7 +48,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
                 return ValidationResult.Error($"--method must be one of: {string.Join(", ", TempoMethods.Names)}");
             if (Model is not null && Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase)) return ValidationResult.Error("--model: the dsp method uses no model file");
             if (Model is not null && !File.Exists(Model) && !TempoMethods.NamesShippedModel(Model)) return ValidationResult.Error($"--model {Model}: no such file");
-            if (FuseOptions.Problem(Fuse, FuseWeight, Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase), Model) is { } fuseProblem)
+            if (FuseOptions.Problem(Fuse, FuseWeight, Method.Equals(EquiTempo.Baselines.DspTempoEstimator.MethodName, StringComparison.OrdinalIgnoreCase), Model, BeatModel) is { } fuseProblem)
                 return ValidationResult.Error(fuseProblem);
             if (BeatActivationOptions.Problem(Activation, BeatModel) is { } activationProblem) return ValidationResult.Error(activationProblem);
             if (!(Tolerance > 0 && Tolerance < 1)) return ValidationResult.Error("--tolerance must be between 0 and 1 (0.04 is ±4 %)");

@@ -27,8 +27,10 @@ public sealed record EstimatorConfig
     /// <summary>What a track must show to have a tempo at all (its length, onsets and their periodicity).</summary>
     public TempoEvidenceConfig Evidence { get; init; } = new();
 
-    /// <summary>Fuse a log-tempo model's distribution with the DSP baseline's tempo evidence (<see cref="DspEvidenceFusion"/>);
-    /// null = the model alone. Only a log-tempo model takes it: the paper's network has no distribution over tempo bins.</summary>
+    /// <summary>Fuse a log-tempo model's distribution with the DSP baseline's tempo evidence (<see cref="DspEvidenceFusion"/>)
+    /// of the onset envelope or of a beat head's activation (<see cref="DspFusionConfig.Evidence"/>; the latter needs the
+    /// estimator to be given a beat head); null = the model alone. Only a log-tempo model takes it: the paper's network
+    /// has no distribution over tempo bins.</summary>
     public DspFusionConfig? Fusion { get; init; }
 
     /// <summary><see cref="MinBpm"/> and <see cref="MaxBpm"/> as one range.</summary>

@@ -110,6 +110,8 @@ public sealed class ModelBeatActivation : IBeatActivationSource
 
     public string Name { get; }
     public int SampleRate => _model.Metadata.Input.SampleRate;
+    /// <summary>Frames per second of its activation (the model's front end: 100 by default).</summary>
+    public double FramesPerSecond => _model.Metadata.Input.FramesPerSecond;
 
     /// <summary>Whether the spectrograms of <paramref name="frontEnd"/>, in chunks cut by <paramref name="chunker"/>, are
     /// what this head reads (same rate, hop, bands and spectral settings; chunk starts on the frame grid and no gaps

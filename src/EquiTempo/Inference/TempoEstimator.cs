@@ -17,7 +17,9 @@ namespace EquiTempo.Inference;
 /// <para>
 /// Given a beat head (<see cref="ModelBeatActivation"/>), the estimator computes its activation in the same pass
 /// (<see cref="TempoEstimate.BeatHeadActivation"/>): from the chunks' log-mel when the head <see cref="ModelBeatActivation.Reads"/>
-/// it (the shipped models all do), else from the decoded blocks, so the audio is decoded once either way.
+/// it (the shipped models all do), else from the decoded blocks, so the audio is decoded once either way. A log-tempo
+/// model's fusion (<see cref="EstimatorConfig.Fusion"/>) reads either the onset envelope or, with
+/// <see cref="FusionEvidence.BeatActivation"/>, that activation (which then needs a beat head at the model's rate).
 /// </para>
 /// </summary>
 public sealed class TempoEstimator : ITempoMethod
@@ -68,6 +70,8 @@ public sealed class TempoEstimator : ITempoMethod
         _metadata = model.Metadata;
         var input = model.Metadata.Input;
         Config = (config ?? new EstimatorConfig()).Validated(input);
+        if (Config.Fusion?.Evidence == FusionEvidence.BeatActivation && MissingBeatHead(beatHead, input) is { } missing)
+            throw EquiTempoException.InvalidSetting($"estimator {nameof(EstimatorConfig.Fusion)}", missing);
         _model = model;
         _frontEnd = model.CreateFrontEnd();
         var tempogram = model.CreateTempogram();
@@ -75,9 +79,17 @@ public sealed class TempoEstimator : ITempoMethod
         _network = new LogTempoChunkNetwork(model, _frontEnd, tempogram, Config.BatchChunks);
         _readout = new LogTempoChunkReadout(stored, tempogram.Config, Config.Tolerance, Config.Range);
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
-        if (Config.Fusion is { } fusion) _fusion = new DspEvidenceFusion(fusion, _onsets.Config.FramesPerSecond);
         (_beatHead, _headReadsLogMel) = BeatHeadStage(beatHead);
+        if (Config.Fusion is { } fusion)
+            _fusion = new DspEvidenceFusion(fusion, fusion.Evidence == FusionEvidence.BeatActivation ? _beatHead!.FramesPerSecond : _onsets.Config.FramesPerSecond);
     }
+
+    /// <summary>Why <paramref name="head"/> cannot give the beat-activation evidence of a fusion, or null: there is none,
+    /// or it reads audio at another rate than the tempo model (its activation would then be computed apart, after the tempo).</summary>
+    private static string? MissingBeatHead(ModelBeatActivation? head, ModelInput input) =>
+        head is null ? "fusion with the beat activation needs a beat head (a ModelBeatActivation, e.g. of the shipped beats model) given to the estimator; none was given"
+        : head.SampleRate != input.SampleRate ? $"fusion with the beat activation needs a beat head that reads audio at the tempo model's rate ({input.SampleRate} Hz); this one reads {head.SampleRate} Hz"
+        : null;
 
     /// <summary>The beat head and whether it reads the chunks' log-mel. A head that reads audio at another rate than the
     /// tempo model is not used (<see cref="BeatHead"/> is null): its activation is then computed apart.</summary>
@@ -126,7 +138,9 @@ public sealed class TempoEstimator : ITempoMethod
 
     public string Readout => _readout.Kind;
 
-    public string Name => _fusion is null ? $"model:{Readout}" : $"model:{Readout}+dsp";
+    /// <summary>model:READOUT, with +dsp when fused with the onset evidence, +beats with the beat head's activation.</summary>
+    public string Name => _fusion is null ? $"model:{Readout}"
+        : $"model:{Readout}+{(_fusion.Config.Evidence == FusionEvidence.BeatActivation ? "beats" : "dsp")}";
 
     private ModelInput Input => _metadata.Input;
 
@@ -203,7 +217,8 @@ public sealed class TempoEstimator : ITempoMethod
         double duration = (double)totalSamples / Input.SampleRate;
         _evidence.Check(name ?? UnnamedAudio, _evidence.Measure(onsetEnvelope, _onsets.Config.FramesPerSecond, duration));
         var summary = (_fusion is not null && _readout is LogTempoChunkReadout logTempo
-            ? logTempo.Summarise(outputs, bins => _fusion.Weights(onsetEnvelope, bins))
+            ? logTempo.Summarise(outputs, bins => _fusion.Weights(
+                _fusion.Config.Evidence == FusionEvidence.BeatActivation ? beatHeadActivation!.Values : onsetEnvelope, bins))
             : _readout.Summarise(outputs)) ?? throw new NoTempoException(name ?? UnnamedAudio,
             Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
                 : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
