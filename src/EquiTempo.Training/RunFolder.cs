@@ -13,6 +13,8 @@ internal sealed class RunFolder
 {
     public const string ModelFileName = "model.eqtm";
     public const string CheckpointFileName = "checkpoint.eqtm";
+    /// <summary>Where every epoch's weights are kept when the run asks for it (epoch-001.eqtm, …).</summary>
+    public const string EpochsFolderName = "epochs";
     private const string OptimizerFileName = "checkpoint.optim";
     private const string StateFileName = "state.json";
     private const string ConfigFileName = "config.json";
@@ -53,10 +55,21 @@ internal sealed class RunFolder
         if (File.Exists(OptimizerPath)) opt.load_state_dict(OptimizerPath);
     }
 
-    /// <summary>Ends an epoch: checkpoint and optimiser state, model.eqtm when the epoch is the best so far, then the state.</summary>
-    public void SaveEpoch<T>(IModelFile model, TorchSharp.Modules.OptimizerHelper opt, bool best, T state)
+    /// <summary>The kept weights of epoch <paramref name="epoch"/> (see <see cref="TrainingLoopOptions.KeepEpochs"/>).</summary>
+    public string EpochPath(int epoch) => Path.Combine(Directory, EpochsFolderName, $"epoch-{epoch:D3}.eqtm");
+
+    /// <summary>Ends an epoch: checkpoint and optimiser state, model.eqtm when the epoch is the best so far, a copy as
+    /// <see cref="EpochPath"/> when <paramref name="keepEpoch"/> is given, then the state.</summary>
+    public void SaveEpoch<T>(IModelFile model, TorchSharp.Modules.OptimizerHelper opt, bool best, T state, int? keepEpoch = null)
     {
         model.Save(CheckpointPath);
+        if (keepEpoch is int e)
+        {
+            var kept = EpochPath(e);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+            File.Copy(CheckpointPath, kept + ".tmp", true);
+            File.Move(kept + ".tmp", kept, true);
+        }
         var tmp = OptimizerPath + ".tmp";
         opt.save_state_dict(tmp);
         File.Move(tmp, OptimizerPath, true);

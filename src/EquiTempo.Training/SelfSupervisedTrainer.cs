@@ -78,7 +78,7 @@ public sealed class SelfSupervisedTrainer
         using var frontEnd = model.CreateFrontEnd();
         using var objective = new EquivariantObjective(model, _cfg, train, val, frontEnd, cache);
         var outcome = TrainingLoop.Run(objective, model, outDir, LoopStart(state),
-            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed),
+            s => new RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed), new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed, KeepEpochs: _cfg.KeepEpochs),
             resume, progress, log, ct);
         var allSkipped = skipped.Concat(objective.Skipped.Distinct()).ToList();
         return new TrainingResult(run.ModelPath, outcome.LastEpoch, outcome.State.BestLoss, allSkipped, train.Count, val.Count, outcome.Elapsed);

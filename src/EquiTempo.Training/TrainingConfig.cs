@@ -45,6 +45,9 @@ public sealed record TrainingConfig
     public string? DecodeCacheDirectory { get; init; }
     /// <summary>Start from this model's weights instead of a fresh network (e.g. one pre-trained on rendered rhythms).</summary>
     public string? InitFrom { get; init; }
+    /// <summary>Keep every epoch's weights in the run folder (<see cref="TrainingLoopOptions.KeepEpochs"/>); about 115 kB an
+    /// epoch for the paper's network.</summary>
+    public bool KeepEpochs { get; init; }
 
     /// <summary>This config, or an <see cref="EquiTempoException"/> (reason InvalidSetting) naming the first setting out of range.</summary>
     public TrainingConfig Validated()

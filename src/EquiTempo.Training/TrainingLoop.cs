@@ -52,8 +52,10 @@ public sealed record LoopState(int CompletedEpochs, int BestEpoch, double? BestL
 /// <summary>Settings of the loop itself.</summary>
 /// <param name="Patience">Stop after this many epochs without a lower validation loss (0 = run every epoch).</param>
 /// <param name="Seed">The run's seed: LibTorch's generator (dropout) is re-seeded from (seed, epoch) at the start of every epoch.</param>
+/// <param name="KeepEpochs">Also keep every epoch's weights (<see cref="RunFolder.EpochsFolderName"/>/epoch-NNN.eqtm), so that
+/// epochs can be measured after the run (equivariance, learning curves), not only the best and the last.</param>
 public sealed record TrainingLoopOptions(int Epochs, double LearningRate, int PrefetchBatches, int Patience = 0, int Seed = 0,
-    string PlotTitle = "EquiTempo self-supervised training", string LossName = "equivariant ratio loss");
+    string PlotTitle = "EquiTempo self-supervised training", string LossName = "equivariant ratio loss", bool KeepEpochs = false);
 
 /// <summary>Outcome of <see cref="TrainingLoop.Run"/>.</summary>
 public sealed record LoopOutcome(int LastEpoch, LoopState State, bool StoppedEarly, TimeSpan Elapsed);
@@ -150,7 +152,7 @@ public static class TrainingLoop
                 : state with { CompletedEpochs = epoch, EpochsSinceBest = state.EpochsSinceBest + 1 };
             objective.Stamp(model.Metadata, new EpochRecord(epoch, trainLoss, val, elapsedBefore + runWatch.Elapsed.TotalSeconds));
             // Checkpoint first, then the state that points to it: a kill between the two loses nothing but this epoch.
-            run.SaveEpoch(model, opt, improved, toSaved(state));
+            run.SaveEpoch(model, opt, improved, toSaved(state), options.KeepEpochs ? epoch : null);
             string metrics = string.Concat(val.Metrics.Select(m => F(m) + ","));
             epochLog.Append($"{epoch},{F(trainLoss)},{(val.Loss is double vv ? F(vv) : "")},{metrics}{F(epochVps)},{F(epochWatch.Elapsed.TotalSeconds)},{F(elapsedBefore + runWatch.Elapsed.TotalSeconds)}");
             try { TrainingPlot.Write(Path.Combine(runDirectory, "training.png"), stepLog.Path, epochLog.Path, options.PlotTitle, options.LossName); }

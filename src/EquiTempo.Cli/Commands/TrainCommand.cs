@@ -39,6 +39,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
         [CommandOption("--min-seconds <S>"), Description("Skip files shorter than this.")] public double? MinSeconds { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
+        [CommandOption("--keep-epochs"), Description("Also keep every epoch's weights in the run folder (epochs/epoch-NNN.eqtm), not only the best (model.eqtm) and the last (checkpoint.eqtm).")] public bool KeepEpochs { get; init; }
 
         public const string PaperFamily = "paper";
         public bool IsLogTempo => Family.Equals(EquiTempo.Model.LogTempoModel.FamilyName, StringComparison.OrdinalIgnoreCase);
@@ -87,6 +88,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MicroBatchPairs = s.MicroBatch ?? d.MicroBatchPairs,
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
+            KeepEpochs = s.KeepEpochs,
         };
         var input = s.ExcerptSamples is int chunk ? new EquiTempo.Features.ModelInput(ChunkSamples: chunk) : new EquiTempo.Features.ModelInput();
         // A resumed run keeps its family, whichever --family says.

@@ -55,7 +55,7 @@ public sealed class LogTempoTrainer
         var outcome = TrainingLoop.Run(objective, model, outDir, SelfSupervisedTrainer.LoopStart(state),
             s => new SelfSupervisedTrainer.RunState(s.CompletedEpochs, s.BestLoss, _cfg.Seed),
             new TrainingLoopOptions(_cfg.Epochs, _cfg.LearningRate, _cfg.PrefetchBatches, Seed: _cfg.Seed, PlotTitle: "EquiTempo log-tempo training",
-                LossName: "shifted CE + invariance + ratio"),
+                LossName: "shifted CE + invariance + ratio", KeepEpochs: _cfg.KeepEpochs),
             resume, progress, log, ct);
         var skipped = corpus.Skipped.Concat(objective.Skipped.Distinct()).ToList();
         return new TrainingResult(run.ModelPath, outcome.LastEpoch, outcome.State.BestLoss, skipped, train.Count, val.Count, outcome.Elapsed);

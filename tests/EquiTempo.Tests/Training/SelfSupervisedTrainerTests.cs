@@ -53,6 +53,30 @@ public class SelfSupervisedTrainerTests : IDisposable
     }
 
     [Fact]
+    public void KeepEpochs_KeepsEachEpochsWeights_TheLastEqualToTheCheckpoint_TheBestToTheModel()
+    {
+        var result = new SelfSupervisedTrainer(Tiny(2) with { KeepEpochs = true }, TinyInput).Run(new[] { AudioDir }, RunDir);
+        var kept = Directory.GetFiles(Path.Combine(RunDir, "epochs")).Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(new[] { "epoch-001.eqtm", "epoch-002.eqtm" }, kept);
+        var first = File.ReadAllBytes(Path.Combine(RunDir, "epochs", "epoch-001.eqtm"));
+        var last = File.ReadAllBytes(Path.Combine(RunDir, "epochs", "epoch-002.eqtm"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(RunDir, "checkpoint.eqtm")), last);
+        Assert.NotEqual(first, last);   // a step was taken between them
+        using var model = TempoModel.Load(result.ModelPath);
+        var bestEpoch = int.Parse(model.Metadata.Training["epochs"]);
+        Assert.Equal(File.ReadAllBytes(result.ModelPath), bestEpoch == 1 ? first : last);
+        using var one = TempoModel.Load(Path.Combine(RunDir, "epochs", "epoch-001.eqtm"));
+        Assert.Equal("1", one.Metadata.Training["epochs"]);
+    }
+
+    [Fact]
+    public void WithoutKeepEpochs_NoEpochsFolder()
+    {
+        new SelfSupervisedTrainer(Tiny(1), TinyInput).Run(new[] { AudioDir }, RunDir);
+        Assert.False(Directory.Exists(Path.Combine(RunDir, "epochs")));
+    }
+
+    [Fact]
     public void KilledRun_ResumesFromTheLastCompletedEpoch()
     {
         // Epoch 1 completes; the run is then "killed" (cancelled) during epoch 2.
