@@ -65,19 +65,13 @@ internal sealed class RunFolder
         model.Save(CheckpointPath);
         if (keepEpoch is int e)
         {
-            var kept = EpochPath(e);
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
-            File.Copy(CheckpointPath, kept + ".tmp", true);
-            File.Move(kept + ".tmp", kept, true);
+            System.IO.Directory.CreateDirectory(Path.Combine(Directory, EpochsFolderName));
+            CopyAtomic(CheckpointPath, EpochPath(e));
         }
         var tmp = OptimizerPath + ".tmp";
         opt.save_state_dict(tmp);
         File.Move(tmp, OptimizerPath, true);
-        if (best)
-        {
-            File.Copy(CheckpointPath, ModelPath + ".tmp", true);
-            File.Move(ModelPath + ".tmp", ModelPath, true);
-        }
+        if (best) CopyAtomic(CheckpointPath, ModelPath);
         WriteAtomic(StatePath, JsonSerializer.Serialize(state));
     }
 
@@ -88,6 +82,12 @@ internal sealed class RunFolder
         File.WriteAllLines(Path.Combine(Directory, "train-files.txt"), trainPaths);
         File.WriteAllLines(Path.Combine(Directory, "validation-files.txt"), validationPaths);
         File.WriteAllText(Path.Combine(Directory, ConfigFileName), JsonSerializer.Serialize(config, TempoModel.Json));
+    }
+
+    private static void CopyAtomic(string from, string to)
+    {
+        File.Copy(from, to + ".tmp", true);
+        File.Move(to + ".tmp", to, true);
     }
 
     internal static void WriteAtomic(string path, string text)
