@@ -103,8 +103,9 @@ public sealed class LabelledDataset
         {
             var tempo = TempoAnnotationFile.Read(annotation);
             if (tempo is null) { noTempo.Add(annotation); continue; }
+            var beats = TempoAnnotationFile.ReadBeatsIfAny(annotation);
             tracks.Add(new LabelledTrack(Path.GetFullPath(audioFile), tempo.Bpm, KindOf(audioFile, audioDirectory))
-                { Bpm2 = tempo.Bpm2, Salience = tempo.Salience, BeatTimes = TempoAnnotationFile.ReadBeatTimesIfAny(annotation) });
+                { Bpm2 = tempo.Bpm2, Salience = tempo.Salience, BeatTimes = beats?.Times, DownbeatTimes = beats?.DownbeatTimes });
         }
         if (noTempo.Count > 0) notes.Add($"{noTempo.Count} annotation file(s) mark the track as having no tempo (0 BPM or no tempo value) and were left out, e.g. {Examples(noTempo)}");
         return new LabelledDataset(tracks, notes);

@@ -17,6 +17,9 @@ public sealed record LabelledTrack(string Path, double Bpm, string Kind)
     /// <summary>Reference beat times (seconds, increasing) when the annotation is a beat-time file; null otherwise.</summary>
     public IReadOnlyList<double>? BeatTimes { get; init; }
 
+    /// <summary>Reference downbeat times (the beats numbered 1) when the beat file numbers its beats; null otherwise.</summary>
+    public IReadOnlyList<double>? DownbeatTimes { get; init; }
+
     /// <summary>True when the track carries two reference tempi with a salience, so a P-score can be computed.</summary>
     public bool HasTwoReferences => Bpm2 is not null && Salience is not null;
 }

@@ -106,22 +106,45 @@ public static class TempoAnnotationFile
     /// (a beat number or bar position, as in the Ballroom, Hainsworth and GTZAN beat annotations) are ignored. Cells
     /// are separated by tabs, spaces or commas; blank lines and lines starting with # are skipped.
     /// </summary>
-    public static double[] ReadBeatTimeList(string path)
+    public static double[] ReadBeatTimeList(string path) => ReadBeats(path).Times;
+
+    /// <summary>A beat-time file with its beat numbers when it has them (madmom's <c>.beats</c> convention: "time
+    /// number", 1 = downbeat).</summary>
+    public static BeatAnnotation ReadBeats(string path)
     {
         if (!File.Exists(path)) throw new EquiTempoException(ErrorReason.InvalidData, path, "annotation file not found");
-        return BeatTimes(path, DataLines(path)).ToArray();
+        var lines = DataLines(path);
+        return new BeatAnnotation(BeatTimes(path, lines).ToArray(), BeatNumbers(lines));
+    }
+
+    /// <summary>As <see cref="ReadBeats"/> for a beat-time file (<c>.beats</c>, or <c>.txt</c> of more than one line);
+    /// null for a tempo file.</summary>
+    public static BeatAnnotation? ReadBeatsIfAny(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".beats") return ReadBeats(path);
+        if (ext != ".txt") return null;
+        var lines = DataLines(path);
+        return lines.Count > 1 ? new BeatAnnotation(BeatTimes(path, lines).ToArray(), BeatNumbers(lines)) : null;
+    }
+
+    // Numbers only when every line's second cell is a whole number ≥ 1: some datasets put a label or a confidence
+    // there, which says nothing about the bar, so anything else means "no numbers", not an error.
+    private static int[]? BeatNumbers(List<DataLine> lines)
+    {
+        var numbers = new int[lines.Count];
+        for (int i = 0; i < lines.Count; i++)
+        {
+            var cells = lines[i].Cells;
+            if (cells.Length < 2 || !int.TryParse(cells[1], NumberStyles.None, CultureInfo.InvariantCulture, out numbers[i]) || numbers[i] < 1)
+                return null;
+        }
+        return numbers;
     }
 
     /// <summary>The beat times of a beat-time file (<c>.beats</c>, or <c>.txt</c> of more than one line); null for a
     /// tempo file.</summary>
-    public static double[]? ReadBeatTimesIfAny(string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext == ".beats") return ReadBeatTimeList(path);
-        if (ext != ".txt") return null;
-        var lines = DataLines(path);
-        return lines.Count > 1 ? BeatTimes(path, lines).ToArray() : null;
-    }
+    public static double[]? ReadBeatTimesIfAny(string path) => ReadBeatsIfAny(path)?.Times;
 
     private static TempoAnnotation BeatTimeTempo(string path, List<DataLine> lines)
     {
@@ -239,4 +262,12 @@ public static class TempoAnnotationFile
 
     private static int? Literal(string s, int at, string literal) =>
         string.CompareOrdinal(s, at, literal, 0, literal.Length) == 0 ? literal.Length : null;
+}
+
+/// <summary>Reference beats: times in seconds (increasing) and, when the file numbers them, each beat's number in its
+/// bar (1 = downbeat).</summary>
+public sealed record BeatAnnotation(double[] Times, int[]? Numbers)
+{
+    /// <summary>The times of the beats numbered 1; null when the file has no numbers.</summary>
+    public double[]? DownbeatTimes => Numbers is null ? null : Times.Where((_, i) => Numbers[i] == 1).ToArray();
 }

@@ -65,7 +65,8 @@ public static class TempoIndex
             {
                 var beatsPath = Path.IsPathRooted(beatsCell) ? beatsCell : Path.GetFullPath(Path.Combine(baseDir, beatsCell));
                 if (!File.Exists(beatsPath)) throw new EquiTempoException(ErrorReason.InvalidData, where, $"beat file not found: {beatsPath}");
-                track = track with { BeatTimes = TempoAnnotationFile.ReadBeatTimeList(beatsPath) };
+                var beats = TempoAnnotationFile.ReadBeats(beatsPath);
+                track = track with { BeatTimes = beats.Times, DownbeatTimes = beats.DownbeatTimes };
             }
             list.Add(track);
         }

@@ -39,6 +39,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--max-steps <N>"), Description("Cap steps per epoch (quick runs).")] public int? MaxSteps { get; init; }
         [CommandOption("--min-seconds <S>"), Description("Skip files shorter than this.")] public double? MinSeconds { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Excerpt length in samples at 44.1 kHz (paper: 600000).")] public int? ExcerptSamples { get; init; }
+        [CommandOption("--min-rate <ALPHA>"), Description("Slowest stretch drawn for a view (paper: 0.8).")] public double? MinRate { get; init; }
+        [CommandOption("--max-rate <ALPHA>"), Description("Fastest stretch drawn for a view (paper: 1.2).")] public double? MaxRate { get; init; }
         [CommandOption("--keep-epochs"), Description("Also keep every epoch's weights in the run folder (epochs/epoch-NNN.eqtm), not only the best (model.eqtm) and the last (checkpoint.eqtm).")] public bool KeepEpochs { get; init; }
 
         public const string PaperFamily = "paper";
@@ -61,6 +63,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             OptionChecks.IntRange("--batch", Batch, 1),
             OptionChecks.Positive("--lr", LearningRate),
             OptionChecks.Fraction("--validation", Validation),
+            OptionChecks.Positive("--min-rate", MinRate),
+            OptionChecks.Positive("--max-rate", MaxRate),
+            OptionChecks.Ordered("--min-rate", MinRate ?? new TrainingConfig().MinRate, "--max-rate", MaxRate ?? new TrainingConfig().MaxRate),
             OptionChecks.IntRange("--excerpts-per-file", ExcerptsPerFile, 1, ExcerptLimits.MaxPerFile),
             OptionChecks.IntRange("--micro-batch", MicroBatch, 1),
             OptionChecks.IntRange("--max-steps", MaxSteps, 0),
@@ -89,6 +94,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             MaxStepsPerEpoch = s.MaxSteps ?? d.MaxStepsPerEpoch,
             MinFileSeconds = s.MinSeconds ?? d.MinFileSeconds,
             KeepEpochs = s.KeepEpochs,
+            MinRate = s.MinRate ?? d.MinRate,
+            MaxRate = s.MaxRate ?? d.MaxRate,
         };
         var input = s.ExcerptSamples is int chunk ? new EquiTempo.Features.ModelInput(ChunkSamples: chunk) : new EquiTempo.Features.ModelInput();
         // A resumed run keeps its family, whichever --family says.

@@ -7,13 +7,18 @@ public sealed record BeatActivation(float[] Values, double FramesPerSecond)
 {
     public double FrameSeconds(int frame) => frame / FramesPerSecond;
 
+    /// <summary>How likely a downbeat (the first beat of a bar) is at each frame, on the same frames as
+    /// <see cref="Values"/>; null when the source has no downbeat head (the onset envelope never has one).</summary>
+    public float[]? Downbeats { get; init; }
+
     /// <summary>The source that computed it, when a tracker must know whether this is its own activation
     /// (<see cref="BeatTracker.Track(TempoEstimate, CancellationToken)"/>); not part of equality.</summary>
     internal IBeatActivationSource? Producer { get; init; }
 
     // Equal values, not the same array: two estimates of the same audio carry equal activations.
     public bool Equals(BeatActivation? other) =>
-        other is not null && FramesPerSecond == other.FramesPerSecond && Values.AsSpan().SequenceEqual(other.Values);
+        other is not null && FramesPerSecond == other.FramesPerSecond && Values.AsSpan().SequenceEqual(other.Values)
+        && (Downbeats is null ? other.Downbeats is null : other.Downbeats is not null && Downbeats.AsSpan().SequenceEqual(other.Downbeats));
 
     public override int GetHashCode() => HashCode.Combine(FramesPerSecond, Values.Length);
 }

@@ -45,6 +45,18 @@ public class BeatAnnotationFileTests : IDisposable
     }
 
     [Fact]
+    public void NumberedBeats_GiveTheDownbeats_AndAnythingElseGivesNone()
+    {
+        var numbered = TempoAnnotationFile.ReadBeats(Write("n.beats", "0.5\t3\n1.0\t1\n1.5\t2\n2.0\t3\n2.5\t1\n"));
+        Assert.Equal(new[] { 3, 1, 2, 3, 1 }, numbered.Numbers);
+        Assert.Equal(new[] { 1.0, 2.5 }, numbered.DownbeatTimes);
+        Assert.Null(TempoAnnotationFile.ReadBeats(Write("t.beats", "0.5\n1.0\n")).DownbeatTimes);
+        Assert.Null(TempoAnnotationFile.ReadBeats(Write("b.beats", "0.5 1.1\n1.0 1.2\n")).Numbers);   // bar.beat positions
+        Assert.Null(TempoAnnotationFile.ReadBeats(Write("m.beats", "0.5 1\n1.0\n")).Numbers);         // some lines unnumbered
+        Assert.Null(TempoAnnotationFile.ReadBeats(Write("z.beats", "0.5 0\n1.0 1\n")).Numbers);        // 0 is no beat number
+    }
+
+    [Fact]
     public void ADatasetOfBeatFiles_CarriesTheBeatTimes()
     {
         File.WriteAllText(Path.Combine(_dir, "song.wav"), "");

@@ -42,6 +42,12 @@ public class LabelledDatasetTests : IDisposable
         Assert.Equal(new[] { a, b }, d.Tracks.Select(t => t.Path).ToArray());
         Assert.Equal(new[] { 0.0, 0.5, 1.0 }, d.Tracks[0].BeatTimes);
         Assert.Null(d.Tracks[1].BeatTimes);
+        Assert.Null(d.Tracks[0].DownbeatTimes);   // not every line numbered
+
+        Put("prod/audio/c.wav");
+        Put("prod/audio/c.beats", "0\t4\n0.5\t1\n1.0\t2\n1.5\t3\n2.0\t4\n2.5\t1\n");
+        var numbered = LabelledDataset.Load(Put("prod/numbered.tsv", "path\tbpm\tbeats\naudio/c.wav\t120\taudio/c.beats\n"));
+        Assert.Equal(new[] { 0.5, 2.5 }, numbered.Tracks[0].DownbeatTimes);
 
         var broken = Put("prod/broken.tsv", "path\tbpm\tbeats\naudio/a.wav\t120\taudio/missing.beats\n");
         var e = Assert.Throws<EquiTempoException>(() => LabelledDataset.Load(broken));
