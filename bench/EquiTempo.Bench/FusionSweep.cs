@@ -1,6 +1,7 @@
 using System.Globalization;
 using EquiTempo.Audio;
 using EquiTempo.Baselines;
+using EquiTempo.Beats;
 using EquiTempo.Evaluation;
 using EquiTempo.Inference;
 using EquiTempo.Model;
@@ -53,7 +54,7 @@ public static class FusionSweep
         if (head is not null && head.SampleRate != input.SampleRate) throw new ArgumentException($"{beatModel} reads {head.SampleRate} Hz, the model {input.SampleRate} Hz");
         bool headReadsLogMel = head?.Reads(mel, chunker) == true;
         var settings = (from e in evidences from f in floors from w in weights select new DspFusionConfig { Evidence = e, Weight = w, Floor = f }).ToList();
-        var fusions = settings.Select(c => new DspEvidenceFusion(c, c.Evidence == FusionEvidence.BeatActivation ? head!.FramesPerSecond : onsets.Config.FramesPerSecond)).ToList();
+        var fusions = settings.Select(c => new DspEvidenceFusion(c)).ToList();
         // One fusion per evidence computes its raw strengths; every setting of that evidence weighs them.
         var reader = evidences.ToDictionary(e => e, e => fusions[settings.FindIndex(c => c.Evidence == e)]);
 
@@ -71,8 +72,8 @@ public static class FusionSweep
                 var mean = new double[outputs[0].ClassProbabilities!.Length];
                 foreach (var o in outputs) for (int k = 0; k < mean.Length; k++) mean[k] += o.ClassProbabilities![k] / outputs.Count;
                 var bins = readout.BinBpms(mean.Length);
-                var envelope = onsets.Compute(samples);
-                var evidence = reader.ToDictionary(r => r.Key, r => r.Value.Evidence(r.Key == FusionEvidence.BeatActivation ? activation!.Values : envelope, bins));
+                var envelope = new BeatActivation(onsets.Compute(samples), onsets.Config.FramesPerSecond);
+                var evidence = reader.ToDictionary(r => r.Key, r => r.Value.Evidence(r.Value.Select(envelope, activation), bins));
                 var bpm = fusions.Select(f => readout.Read(mean, withPrior: true, f.Weights(evidence[f.Config.Evidence]))?.Bpm ?? double.NaN).ToArray();
                 rows.Add((t, readout.Read(mean, withPrior: true)?.Bpm ?? double.NaN, bpm));
                 Console.Error.WriteLine($"{rows.Count}/{tracks.Count} {t.Kind} {t.Bpm:F1}: {string.Join(' ', bpm.Select(b => b.ToString("F1", CultureInfo.InvariantCulture)))}");

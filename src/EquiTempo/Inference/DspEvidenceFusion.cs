@@ -1,4 +1,5 @@
 using EquiTempo.Baselines;
+using EquiTempo.Beats;
 
 namespace EquiTempo.Inference;
 
@@ -60,12 +61,12 @@ public sealed record DspFusionConfig
 }
 
 /// <summary>
-/// The DSP baseline's tempo evidence read on a log-tempo model's bins: a frame-wise envelope (the onset envelope the
-/// estimator already computed for its evidence gate, or a beat head's activation: <see cref="DspFusionConfig.Evidence"/>)
-/// goes through the baseline's <see cref="AutocorrelationTempogram"/> (16 s windows,
-/// mean over the track), and its pulse-train strength (mean autocorrelation at 1–4 periods, without the baseline's
-/// 120 BPM prior: the model keeps its own) is read at each bin's tempo by linear interpolation between lags, as the
-/// largest value within ±<see cref="DspFusionConfig.BandTolerance"/>. Thread-safe (immutable).
+/// The DSP baseline's tempo evidence read on a log-tempo model's bins: a frame-wise signal (the onset envelope the
+/// estimator already computed for its evidence gate, or a beat head's activation: <see cref="DspFusionConfig.Evidence"/>,
+/// chosen by <see cref="Select"/>) goes through the baseline's <see cref="AutocorrelationTempogram"/> at the signal's
+/// own frame rate (16 s windows, mean over the track), and its pulse-train strength (mean autocorrelation at 1–4
+/// periods, without the baseline's 120 BPM prior: the model keeps its own) is read at each bin's tempo by linear
+/// interpolation between lags, as the largest value within ±<see cref="DspFusionConfig.BandTolerance"/>. Thread-safe.
 /// </summary>
 public sealed class DspEvidenceFusion
 {
@@ -73,21 +74,22 @@ public sealed class DspEvidenceFusion
     private const int BandPoints = 9;
 
     public DspFusionConfig Config { get; }
-    private readonly AutocorrelationTempogram _tempogram;
+    // One tempogram per frame rate met (the onset envelope's, a beat head's): its lag prior is built once per rate.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<double, AutocorrelationTempogram> _tempograms = new();
 
-    /// <param name="framesPerSecond">The frame rate of the envelopes it will read (the onset envelope's, or the beat
-    /// head's for <see cref="FusionEvidence.BeatActivation"/>).</param>
-    public DspEvidenceFusion(DspFusionConfig config, double framesPerSecond)
-    {
-        Config = config.Validated();
-        _tempogram = new AutocorrelationTempogram(new TempogramConfig(), framesPerSecond);
-    }
+    public DspEvidenceFusion(DspFusionConfig config) => Config = config.Validated();
 
-    /// <summary>Multiplicative weights e_k^Weight, one per tempo of <paramref name="binBpm"/>, from an envelope at the
-    /// fusion's frame rate (onset strength or beat activation);
-    /// all 1 when the envelope shows no periodicity at any of them.</summary>
-    public double[] Weights(float[] envelope, IReadOnlyList<double> binBpm, CancellationToken ct = default) =>
-        Weights(Evidence(envelope, binBpm, ct));
+    /// <summary>The signal <see cref="DspFusionConfig.Evidence"/> names, of the two an estimate can carry: the onset
+    /// envelope, or the beat head's activation (which must then be there).</summary>
+    public BeatActivation Select(BeatActivation onsets, BeatActivation? beatHead) =>
+        Config.Evidence == FusionEvidence.BeatActivation
+            ? beatHead ?? throw new InvalidOperationException("fusion with the beat activation needs the beat head's activation; none was computed")
+            : onsets;
+
+    /// <summary>Multiplicative weights e_k^Weight, one per tempo of <paramref name="binBpm"/>, from a frame-wise signal
+    /// (onset strength or beat activation); all 1 when the signal shows no periodicity at any of them.</summary>
+    public double[] Weights(BeatActivation signal, IReadOnlyList<double> binBpm, CancellationToken ct = default) =>
+        Weights(Evidence(signal, binBpm, ct));
 
     /// <summary>Multiplicative weights e_k^Weight from the raw strengths of <see cref="Evidence"/>, relative to the
     /// largest and floored at <see cref="DspFusionConfig.Floor"/>; all 1 when every strength is 0.</summary>
@@ -102,10 +104,11 @@ public sealed class DspEvidenceFusion
 
     /// <summary>The raw DSP strength at each tempo of <paramref name="binBpm"/> (the largest within the band; 0 where
     /// no lag of the window reaches).</summary>
-    public double[] Evidence(float[] envelope, IReadOnlyList<double> binBpm, CancellationToken ct = default)
+    public double[] Evidence(BeatActivation signal, IReadOnlyList<double> binBpm, CancellationToken ct = default)
     {
-        var summary = _tempogram.Analyse(envelope, null, ct);
-        var pulse = _tempogram.PulseStrengths(summary.MeanAutocorrelation);
+        var tempogram = _tempograms.GetOrAdd(signal.FramesPerSecond, fps => new AutocorrelationTempogram(new TempogramConfig(), fps));
+        var summary = tempogram.Analyse(signal.Values, null, ct);
+        var pulse = tempogram.PulseStrengths(summary.MeanAutocorrelation);
         var e = new double[binBpm.Count];
         double tol = Config.BandTolerance;
         for (int k = 0; k < e.Length; k++)
@@ -114,7 +117,7 @@ public sealed class DspEvidenceFusion
             for (int i = 0; i < BandPoints; i++)
             {
                 double bpm = binBpm[k] * (1 + tol * (2.0 * i / (BandPoints - 1) - 1));
-                best = Math.Max(best, Interpolated(pulse, 60.0 * _tempogram.FramesPerSecond / bpm));
+                best = Math.Max(best, Interpolated(pulse, 60.0 * tempogram.FramesPerSecond / bpm));
             }
             e[k] = best;
         }

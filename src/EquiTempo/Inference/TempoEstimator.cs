@@ -81,7 +81,7 @@ public sealed class TempoEstimator : ITempoMethod
         (_chunker, _curveChunker, _gate, _onsets, _evidence) = Stages(input, Config);
         (_beatHead, _headReadsLogMel) = BeatHeadStage(beatHead);
         if (Config.Fusion is { } fusion)
-            _fusion = new DspEvidenceFusion(fusion, fusion.Evidence == FusionEvidence.BeatActivation ? _beatHead!.FramesPerSecond : _onsets.Config.FramesPerSecond);
+            _fusion = new DspEvidenceFusion(fusion);
     }
 
     /// <summary>Why <paramref name="head"/> cannot give the beat-activation evidence of a fusion, or null: there is none,
@@ -216,14 +216,14 @@ public sealed class TempoEstimator : ITempoMethod
             throw new NoTempoException(name ?? UnnamedAudio, $"silent (every part is below {Config.SilenceDbfs} dBFS): no tempo to estimate");
         double duration = (double)totalSamples / Input.SampleRate;
         _evidence.Check(name ?? UnnamedAudio, _evidence.Measure(onsetEnvelope, _onsets.Config.FramesPerSecond, duration));
+        var onsets = new Beats.BeatActivation(onsetEnvelope, _onsets.Config.FramesPerSecond);
         var summary = (_fusion is not null && _readout is LogTempoChunkReadout logTempo
-            ? logTempo.Summarise(outputs, bins => _fusion.Weights(
-                _fusion.Config.Evidence == FusionEvidence.BeatActivation ? beatHeadActivation!.Values : onsetEnvelope, bins))
+            ? logTempo.Summarise(outputs, bins => _fusion.Weights(_fusion.Select(onsets, beatHeadActivation), bins))
             : _readout.Summarise(outputs)) ?? throw new NoTempoException(name ?? UnnamedAudio,
             Config.Range.IsUnrestricted ? $"no part gives a usable {_readout.Kind} reading: no tempo to estimate"
                 : $"no part gives a usable {_readout.Kind} reading between {Config.MinBpm?.ToString() ?? "0"} and {Config.MaxBpm?.ToString() ?? "∞"} BPM: no tempo to estimate");
         return new TempoEstimate(name, summary.Bpm, summary.Bpm2, summary.Salience, summary.Confidence, duration, summary.Chunks, _readout.Kind, curve,
-            new Beats.BeatActivation(onsetEnvelope, _onsets.Config.FramesPerSecond), beatHeadActivation);
+            onsets, beatHeadActivation);
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using EquiTempo.Audio;
 using EquiTempo.Baselines;
+using EquiTempo.Beats;
 using EquiTempo.Features;
 using EquiTempo.Inference;
 using EquiTempo.Model;
@@ -17,10 +18,10 @@ public class DspEvidenceFusionTests
     private static string RepoFile(string relative, [System.Runtime.CompilerServices.CallerFilePath] string here = "") =>
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", relative));
 
-    private static (float[] Envelope, double Fps) Onsets(float[] audio)
+    private static BeatActivation Onsets(float[] audio)
     {
         using var onsets = new OnsetStrength(OnsetStrengthConfig.AtRate(Rate));
-        return (onsets.Compute(audio), onsets.Config.FramesPerSecond);
+        return new BeatActivation(onsets.Compute(audio), onsets.Config.FramesPerSecond);
     }
 
     private static LogTempoChunkReadout Readout() => new(new LogTempoReadout(0, null, null, "test"), Grid, 0.04);
@@ -47,13 +48,13 @@ public class DspEvidenceFusionTests
         var alone = readout.Read(p, withPrior: true)!;
         Assert.InRange(alone.Bpm / wrongBpm, 0.96, 1.04);   // the constructed model is wrong on its own
 
-        var (env, fps) = Onsets(TestSignals.ClickTrack(clickBpm, 30, Rate));
-        var fusion = new DspEvidenceFusion(new DspFusionConfig(), fps);
+        var env = Onsets(TestSignals.ClickTrack(clickBpm, 30, Rate));
+        var fusion = new DspEvidenceFusion(new DspFusionConfig());
         var fused = readout.Read(p, withPrior: true, fusion.Weights(env, readout.BinBpms(p.Length)))!;
         Assert.InRange(fused.Bpm / clickBpm, 0.96, 1.04);
 
         // Weight 0 is the model alone, to the bit.
-        var none = new DspEvidenceFusion(new DspFusionConfig { Weight = 0 }, fps);
+        var none = new DspEvidenceFusion(new DspFusionConfig { Weight = 0 });
         Assert.Equal(alone, readout.Read(p, withPrior: true, none.Weights(env, readout.BinBpms(p.Length))));
     }
 
@@ -63,9 +64,9 @@ public class DspEvidenceFusionTests
     [InlineData(160.0)]
     public void Evidence_OnAClickTrack_PeaksAtItsTempo_AndIsLowBetweenItsRelatives(double bpm)
     {
-        var (env, fps) = Onsets(TestSignals.ClickTrack(bpm, 30, Rate));
+        var env = Onsets(TestSignals.ClickTrack(bpm, 30, Rate));
         var bins = Readout().BinBpms(Grid.Bins);
-        var e = new DspEvidenceFusion(new DspFusionConfig(), fps).Evidence(env, bins);
+        var e = new DspEvidenceFusion(new DspFusionConfig()).Evidence(env, bins);
         int top = Array.IndexOf(e, e.Max());
         Assert.InRange(bins[top] / bpm, 0.96, 1.04);
         // ×1.2 is no metrical relative of the beat: its lag multiples fall between the clicks.
@@ -101,8 +102,8 @@ public class DspEvidenceFusionTests
         var activation = BeatHead.Value.Compute(new[] { TestSignals.ClickTrack(bpm, 30, Rate) });
         Assert.Equal(100, activation.FramesPerSecond, 9);
         var bins = Readout().BinBpms(Grid.Bins);
-        var fusion = new DspEvidenceFusion(new DspFusionConfig { Evidence = FusionEvidence.BeatActivation }, BeatHead.Value.FramesPerSecond);
-        var e = fusion.Evidence(activation.Values, bins);
+        var fusion = new DspEvidenceFusion(new DspFusionConfig { Evidence = FusionEvidence.BeatActivation });
+        var e = fusion.Evidence(activation, bins);
         double At(double tempo) => e[Enumerable.Range(0, bins.Length).MinBy(k => Math.Abs(Math.Log(bins[k] / tempo)))];
         double top = e.Max();
         Assert.InRange(bins[Array.IndexOf(e, top)] / bpm, 0.96, 1.04);   // the top is the clicks' tempo
@@ -152,14 +153,25 @@ public class DspEvidenceFusionTests
         var outputs = new LogTempoChunkNetwork(model, mel, tempogram, 1).Run(new SilenceGate(-70).Mark(Chunker.WithHop(model.Metadata.Input, null).Cut(clicks)));
         var readout = new LogTempoChunkReadout(model.Readout!, tempogram.Config, 0.04);
         var activation = BeatHead.Value.Compute(new[] { clicks });
-        var beats = new DspEvidenceFusion(config, activation.FramesPerSecond);
-        var expected = readout.Summarise(outputs, bins => beats.Weights(activation.Values, bins))!;
+        var beats = new DspEvidenceFusion(config);
+        var expected = readout.Summarise(outputs, bins => beats.Weights(activation, bins))!;
         Assert.Equal((expected.Bpm, expected.Salience, expected.Confidence), (r.Bpm, r.Salience, r.Confidence));
 
-        var (env, fps) = Onsets(clicks);
-        var onsets = new DspEvidenceFusion(config with { Evidence = FusionEvidence.Onsets }, fps);
+        var env = Onsets(clicks);
+        var onsets = new DspEvidenceFusion(config with { Evidence = FusionEvidence.Onsets });
         var other = readout.Summarise(outputs, bins => onsets.Weights(env, bins))!;
         Assert.NotEqual((expected.Bpm, expected.Salience, expected.Confidence), (other.Bpm, other.Salience, other.Confidence));
+    }
+
+    [Fact]
+    public void Select_TakesTheSignalTheConfigNames_AndRefusesBeatEvidenceWithoutTheHeadsActivation()
+    {
+        var onsets = new BeatActivation(new float[10], 43.07);
+        var head = new BeatActivation(new float[20], 100);
+        Assert.Same(onsets, new DspEvidenceFusion(new DspFusionConfig()).Select(onsets, head));
+        var beats = new DspEvidenceFusion(new DspFusionConfig { Evidence = FusionEvidence.BeatActivation });
+        Assert.Same(head, beats.Select(onsets, head));
+        Assert.Throws<InvalidOperationException>(() => beats.Select(onsets, null));
     }
 
     [Fact]
