@@ -6,7 +6,8 @@
 # Labels: the bpm column of GMD's info.csv, which equals each MIDI file's tempo event (the click the
 # drummer played to). Only full "beat" performances of at least --min-seconds are kept (fills are 1–2 s).
 # Beside each render, NAME.beats: the click, a quarter note apart from MIDI time 0 (= audio time 0; the
-# label is the quarter-note tempo, in 6/8 too), from the first note to the end of the last.
+# label is the quarter-note tempo, in 6/8 too), from the first note to the end of the last, each time
+# with its number in the bar (TAB, 1 = downbeat) from the file's time signature; 5/8 has times only.
 # Idempotent: existing renders are kept. Installs fluidsynth and the soundfont when missing.
 # Usage: tools/build-gmd-devset.sh [beats] [--out DIR] [--split "train validation"] [--min-seconds 15] [--max N]
 #   beats: render nothing, write the .beats and the index of the renders there are (a set already built)
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --split) SPLITS="$2"; shift 2;;
     --min-seconds) MIN_SECONDS="$2"; shift 2;;
     --max) MAX="$2"; shift 2;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done

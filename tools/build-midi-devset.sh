@@ -13,7 +13,9 @@
 #   --min-share F    share of the song that must be within 2 % of its main tempo (default 0.95)
 #
 # Writes DIR/audio/PACKAGE/*.wav, beside each its .beats (the song's beat grid from its tempo map, at
-# the label's felt beat, MIDI time 0 = audio time 0), DIR/index.tsv (path bpm kind source file seconds
+# the label's felt beat, MIDI time 0 = audio time 0; each time with its number in the bar, TAB, 1 =
+# downbeat, when the song's time signatures state every bar: tools/EquiTempo.DevSets/Labels/MidiBeatGrid.cs),
+# DIR/index.tsv (path bpm kind source file seconds
 # share meter quarter_bpm beats score_with; paths relative to DIR) and DIR/labels.tsv (every MIDI file
 # found, with its label or why it was left out). Packages are fetched with apt-get download and extracted (never
 # installed) to ${EQUITEMPO_CACHE:-~/.cache/equitempo}/packages. Installs fluidsynth and

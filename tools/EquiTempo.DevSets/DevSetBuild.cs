@@ -104,17 +104,26 @@ internal sealed class DevSetBuild(DevSetOptions options, string kind, IReadOnlyL
         File.Move(wav + ".tmp", wav, overwrite: true);
     }
 
-    /// <summary>The length of a WAV file in seconds.</summary>
+    /// <summary>
+    /// The length of a WAV file in seconds, from its sample frames: TotalTime's 100 ns steps fall short of
+    /// a loop that lasts a whole number of beats (32 beats at 140 BPM), and the beat on its end was lost.
+    /// </summary>
     public static double WavSeconds(string wav)
     {
         using var reader = new WaveFileReader(wav);
-        return reader.TotalTime.TotalSeconds;
+        return (double)(reader.Length / reader.WaveFormat.BlockAlign) / reader.WaveFormat.SampleRate;
     }
 
-    /// <summary>Writes beat times (seconds, one a line, as <c>.beats</c> files hold them) through a temporary name.</summary>
-    public static void WriteBeats(string path, IEnumerable<double> times)
+    /// <summary>
+    /// Writes a <c>.beats</c> file through a temporary name: a beat a line, "time TAB number" (seconds with 6
+    /// decimals; 1 = downbeat) when the beats are numbered, the time alone when they are not.
+    /// </summary>
+    public static void WriteBeats(string path, NumberedBeats beats)
     {
-        File.WriteAllLines(path + ".tmp", times.Select(t => t.ToString("F6", CultureInfo.InvariantCulture)));
+        var lines = beats.Times.Select((t, i) => beats.Numbers is { } numbers
+            ? string.Create(CultureInfo.InvariantCulture, $"{t:F6}\t{numbers[i]}")
+            : t.ToString("F6", CultureInfo.InvariantCulture));
+        File.WriteAllLines(path + ".tmp", lines);
         File.Move(path + ".tmp", path, overwrite: true);
     }
 

@@ -8,7 +8,9 @@ namespace EquiTempo.DevSets.Tool;
 /// <c>midi</c> column names (<see cref="MidiBeatGrid"/>) is written as NAME.beats beside the audio,
 /// and the index is rewritten with a <c>beats</c> column. The felt beat follows the row's label: the
 /// quarter note when the label is the MIDI tempo, the dotted quarter when it is 2/3 of it; a label that
-/// is neither is an error, since then the beats could not agree with it.
+/// is neither is an error, since then the beats could not agree with it. The beats are numbered in
+/// their bars from the MIDI file's time signatures where <see cref="MidiBeatGrid.Beats"/> can (GMD's
+/// state the meter its file names carry).
 /// </summary>
 internal static class IndexBeats
 {
@@ -31,7 +33,7 @@ internal static class IndexBeats
         }
         string folder = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
         var rows = new List<string> { string.Join('\t', header) };
-        int files = 0, beatCount = 0;
+        int files = 0, numberedFiles = 0, beatCount = 0;
         for (int i = 1; i < lines.Length; i++)
         {
             if (lines[i].Length == 0) continue;
@@ -44,17 +46,18 @@ internal static class IndexBeats
             if (!File.Exists(wav)) throw new FileNotFoundException($"{where}: audio {wav} not found", wav);
             var map = MidiTempoMap.Read(midi);
             double beatsPerQuarter = FeltBeatOfLabel(bpm, MidiTempoLabel.From(map).QuarterBpm, where);
-            var times = MidiBeatGrid.Times(map, beatsPerQuarter, DevSetBuild.WavSeconds(wav));
+            var grid = MidiBeatGrid.Beats(map, beatsPerQuarter, DevSetBuild.WavSeconds(wav));
             string beats = Path.ChangeExtension(cells[pathCol], ".beats");
-            DevSetBuild.WriteBeats(Path.Combine(folder, beats), times);
+            DevSetBuild.WriteBeats(Path.Combine(folder, beats), grid);
             cells[beatsCol] = beats;
             rows.Add(string.Join('\t', cells));
             files++;
-            beatCount += times.Length;
+            beatCount += grid.Times.Length;
+            if (grid.Numbers is not null) numberedFiles++;
         }
         File.WriteAllLines(indexPath + ".tmp", rows);
         File.Move(indexPath + ".tmp", indexPath, overwrite: true);
-        report.WriteLine($"{files} .beats files ({beatCount} beats) beside the audio of {indexPath}");
+        report.WriteLine($"{files} .beats files ({beatCount} beats, {numberedFiles} files numbered in their bars) beside the audio of {indexPath}");
         return 0;
     }
 

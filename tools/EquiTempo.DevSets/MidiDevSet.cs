@@ -3,7 +3,8 @@ namespace EquiTempo.DevSets.Tool;
 /// <summary>
 /// MIDI songs labelled by <see cref="MidiTempoLabel"/>: those at one tempo for at least the minimum
 /// share of the song and at least the minimum length are rendered with fluidsynth, each with a
-/// <c>.beats</c> file beside it: the song's own beat grid (<see cref="MidiBeatGrid"/>) at the label's felt beat.
+/// <c>.beats</c> file beside it: the song's own beat grid (<see cref="MidiBeatGrid"/>) at the label's felt beat,
+/// numbered in its bars where the song's time signatures state them.
 /// </summary>
 internal static class MidiDevSet
 {
@@ -47,7 +48,7 @@ internal static class MidiDevSet
             }
             double seconds = DevSetBuild.WavSeconds(wav);
             string beats = Path.ChangeExtension(audio, ".beats");
-            DevSetBuild.WriteBeats(build.FullPath(beats), MidiBeatGrid.Times(map, label.BeatsPerQuarter, seconds));
+            DevSetBuild.WriteBeats(build.FullPath(beats), MidiBeatGrid.Beats(map, label.BeatsPerQuarter, seconds));
             string meter = label.Meter?.ToString() ?? "";
             build.Keep(file, "", audio, label.Bpm, label.Share, seconds,
                 [meter, DevSetBuild.Number(label.QuarterBpm), beats, "acc1"]);

@@ -7,7 +7,9 @@ namespace EquiTempo.DevSets.Tool;
 /// rendered with <c>h2cli</c>, labelled with the one tempo the project sets (<see cref="ProductionProject"/>).
 /// Projects whose tempo moves, and the LMMS tutorials, are left out. Each render is cut at the
 /// maximum length and kept as mono 44.1 kHz 16-bit WAV, with a <c>.beats</c> file beside it: the
-/// project's beat grid from time 0, which assumes the audio starts on the grid with no offset.
+/// project's beat grid from time 0, which assumes the audio starts on the grid with no offset, numbered
+/// in its bars when the project states them (<see cref="ProductionProject.BeatsPerBar"/>). Without
+/// <see cref="DevSetOptions.RenderMissing"/> nothing is rendered: projects without a render are left out.
 /// </summary>
 internal static class ProductionDevSet
 {
@@ -34,10 +36,15 @@ internal static class ProductionDevSet
             }
             string audio = build.AudioPath(file);
             double seconds;
+            double? existing = ExistingSeconds(build.FullPath(audio), options.MaxSeconds);
+            if (existing is null && !options.RenderMissing)
+            {
+                build.Skip(file, "", "not-rendered", "no render yet (or one longer than the cap), and this run renders none", project.Bpm);
+                continue;
+            }
             try
             {
-                seconds = ExistingSeconds(build.FullPath(audio), options.MaxSeconds)
-                    ?? Render(build, file, project.Tool, audio, scratch, options.MaxSeconds);
+                seconds = existing ?? Render(build, file, project.Tool, audio, scratch, options.MaxSeconds);
             }
             catch (InvalidOperationException e)
             {
@@ -51,7 +58,7 @@ internal static class ProductionDevSet
                 continue;
             }
             string beats = Path.ChangeExtension(audio, ".beats");
-            WriteBeats(build.FullPath(beats), project.Bpm, seconds);
+            WriteBeats(build.FullPath(beats), project, seconds);
             build.Keep(file, "", audio, project.Bpm, 1, seconds,
                 [project.Meter, DevSetBuild.Number(project.QuarterBpm), beats, "0 (assumed)", "acc1"],
                 $"{project.Meter}; beats {beats} on the project grid from 0 s (start offset of the audio assumed 0)");
@@ -104,10 +111,14 @@ internal static class ProductionDevSet
         return mono.DurationSeconds;
     }
 
-    /// <summary>One beat time a line, in seconds: 0, 60/BPM, 2·60/BPM, … up to the end of the render.</summary>
-    private static void WriteBeats(string path, double bpm, double seconds)
+    /// <summary>
+    /// The beats 0, 60/BPM, 2·60/BPM, … up to the end of the render; both programs start bar 1 at time 0,
+    /// so the first is a downbeat and the numbers run 1 … beats in a bar, when the project states its bars.
+    /// </summary>
+    private static void WriteBeats(string path, ProductionProject project, double seconds)
     {
-        double period = 60 / bpm;
-        DevSetBuild.WriteBeats(path, Enumerable.Range(0, (int)Math.Floor(seconds / period + 1e-9) + 1).Select(k => k * period));
+        double period = 60 / project.Bpm;
+        double[] times = [.. Enumerable.Range(0, (int)Math.Floor(seconds / period + 1e-9) + 1).Select(k => k * period)];
+        DevSetBuild.WriteBeats(path, NumberedBeats.FromDownbeat(times, project.BeatsPerBar));
     }
 }

@@ -15,12 +15,15 @@ const string Usage = """
                       have one tempo or are left out
       --max-seconds   modules, productions: where a render stops (modules that loop back forever)
       --soundfont     midi: the General MIDI soundfont for fluidsynth
-      --no-render     midi: render nothing; songs without a render yet are left out (writes the .beats and
-                      indexes of a set already rendered)
+      --no-render     midi, productions: render nothing; songs without a render yet are left out (writes
+                      the .beats and indexes of a set already rendered)
 
     beats: writes NAME.beats beside each audio file of INDEX (a TSV with path, bpm and midi columns) from
     the MIDI file its midi column names below DIR, at the felt beat of its bpm label, and adds a beats
     column to INDEX.
+
+    .beats files hold a beat a line: "time TAB number in the bar" (1 = downbeat) where the source states
+    its bars (MIDI time signatures, the LMMS time signature, Hydrogen patterns one bar long), else the time alone.
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -36,7 +39,7 @@ try
         return IndexBeats.Run(index, midiRoot, Console.Out);
     }
     var options = ParseOptions(args.AsSpan(1));
-    if (!options.RenderMissing && args[0] != "midi") throw new ArgumentException("--no-render applies to the midi command only");
+    if (!options.RenderMissing && args[0] == "modules") throw new ArgumentException("--no-render applies to the midi and productions commands only");
     Directory.CreateDirectory(options.OutDir);
     return args[0] switch
     {

@@ -59,6 +59,10 @@ public class DevSetBeatsTests : IDisposable
         AssertGrid(tracks[0].BeatTimes, 60 / tracks[0].Bpm, 25);   // 0 … 12 s
         AssertGrid(tracks[1].BeatTimes, 60 / tracks[1].Bpm, 20);   // 0 … 11.4 s, the last note ends at 11.8 s
         Assert.True(File.Exists(_dir.File("set/audio/b.beats")));
+        // Numbered in their bars from the MIDI time signature: a downbeat every 4 quarters (2 s), every 2 dotted quarters (1.2 s).
+        Assert.Equal("0.000000\t1", File.ReadLines(_dir.File("set/audio/a.beats")).First());
+        AssertGrid(tracks[0].DownbeatTimes, 2.0, 7);
+        AssertGrid(tracks[1].DownbeatTimes, 1.2, 10);
     }
 
     [Fact]
@@ -89,8 +93,36 @@ public class DevSetBeatsTests : IDisposable
         var tracks = TempoIndex.Read(Path.Combine(output, "index.tsv"));
         Assert.Equal(Path.Combine(output, "audio/pkg/x.wav"), Assert.Single(tracks).Path);
         AssertGrid(tracks[0].BeatTimes, 0.6, 40);
+        AssertGrid(tracks[0].DownbeatTimes, 2.4, 10);
         Assert.Contains(File.ReadLines(Path.Combine(output, "labels.tsv")), l => l.StartsWith("pkg\ty.mid\tnot-rendered", StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(output, "audio/pkg/y.wav")));
+    }
+
+    [Fact]
+    public void ProductionSetWithoutRendering_NumbersTheProjectGridInItsBars_AndLeavesOutProjectsNotRendered()
+    {
+        // a: 6/8 at 150 quarter notes a minute, felt at 100 BPM (0.6 s), two beats a bar (1.2 s). c: 4/4 at 140, a loop
+        // of exactly 32 beats at 44.1 kHz (96/7 s), whose last beat is on the end of the audio. b has no render.
+        static byte[] Project(int bpm, int numerator, int denominator) => System.Text.Encoding.UTF8.GetBytes(
+            $"""<?xml version="1.0"?><lmms-project><head bpm="{bpm}" timesig_numerator="{numerator}" timesig_denominator="{denominator}"/></lmms-project>""");
+        Put("projects/demos/a.mmp", Project(150, 6, 8));
+        Put("projects/demos/b.mmp", Project(151, 6, 8));
+        Put("projects/demos/c.mmp", Project(140, 4, 4));
+        Silence("set/audio/lmms/a.wav", 6);
+        WavWriter.WriteMono16(_dir.File("set/audio/lmms/c.wav"), new float[604_800], 44_100);
+        string output = _dir.File("set");
+        var options = new DevSetOptions(output, MinSeconds: 5, MinShare: 0.95, MaxSeconds: 240, SoundFont: "",
+            [("lmms", _dir.File("projects/demos"))], RenderMissing: false);
+
+        Assert.Equal(0, ProductionDevSet.Build(options, TextWriter.Null));
+
+        var tracks = TempoIndex.Read(Path.Combine(output, "index.tsv"));
+        Assert.Equal(2, tracks.Count);
+        AssertGrid(tracks[0].BeatTimes, 0.6, 11);     // 0 … 6 s
+        AssertGrid(tracks[0].DownbeatTimes, 1.2, 6);
+        AssertGrid(tracks[1].BeatTimes, 60.0 / 140, 33);
+        AssertGrid(tracks[1].DownbeatTimes, 240.0 / 140, 9);
+        Assert.Contains(File.ReadLines(Path.Combine(output, "labels.tsv")), l => l.StartsWith("lmms\tb.mmp\tnot-rendered", StringComparison.Ordinal));
     }
 
     [Fact]

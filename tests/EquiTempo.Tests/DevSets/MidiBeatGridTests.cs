@@ -73,5 +73,62 @@ public class MidiBeatGridTests
         var beats = MidiBeatGrid.Times(map, 1, audioSeconds: 60);
 
         Assert.Equal(new[] { 0, 1, 2, 3, 4, 5, 6, 7.5, 8.5, 9.5, 10.5, 11.5 }, beats.Select(b => Math.Round(b, 9)));
+        // The 7/8 bar is 3.5 quarter beats: its beats cross its bar line, so none of the file's beats has a number.
+        Assert.Null(MidiBeatGrid.Beats(map, 1, audioSeconds: 60).Numbers);
+    }
+
+    [Theory]
+    [InlineData(4, 4, 1.0, new[] { 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4 })]
+    [InlineData(3, 4, 1.0, new[] { 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3 })]
+    [InlineData(6, 8, 2.0 / 3.0, new[] { 1, 2, 1, 2, 1, 2, 1, 2 })] // the felt dotted quarter, as the MIDI set labels 6/8
+    [InlineData(6, 8, 1.0, new[] { 1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3 })] // the quarter, as GMD labels 6/8
+    public void OneTimeSignature_NumbersEachGridBeatInItsBar_FromTimeZero(int numerator, int denominator, double beatsPerQuarter, int[] expected)
+    {
+        // 12 quarters of notes at 60 quarters a minute: a quarter is 1 s, the last note ends at 11.5 s.
+        var map = Map(new SmfBytes().Tempo(0, 60).TimeSignature(0, numerator, denominator).Quarters(0, 12));
+
+        var beats = MidiBeatGrid.Beats(map, beatsPerQuarter, audioSeconds: 60);
+
+        Assert.Equal(expected, beats.Numbers);
+        Assert.Equal(beats.Times, MidiBeatGrid.Times(map, beatsPerQuarter, audioSeconds: 60));
+        Assert.Equal(1 / beatsPerQuarter, beats.Times[1], 9);
+    }
+
+    [Fact]
+    public void ChangeFrom44To34_StartsABarOfThreeOnTheChange()
+    {
+        var map = Map(new SmfBytes().Tempo(0, 60).TimeSignature(0, 4, 4).TimeSignature(8 * 480, 3, 4).Quarters(0, 14));
+
+        var beats = MidiBeatGrid.Beats(map, 1, audioSeconds: 60);
+
+        Assert.Equal(new[] { 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 1, 2, 3 }, beats.Numbers);
+        Assert.Equal(Enumerable.Range(0, 14).Select(k => (double)k), beats.Times.Select(t => Math.Round(t, 9)));
+    }
+
+    [Fact]
+    public void PickupBarMarkedByTheFile_PutsTheDownbeatAfterIt()
+    {
+        // A bar of 1/8 (an eighth, 0.25 s at 120) before the 4/4, as several game MIDI files open: the downbeat is at 0.25 s.
+        var map = Map(new SmfBytes().Tempo(0, 120).TimeSignature(0, 1, 8).TimeSignature(240, 4, 4).Quarters(0, 6));
+
+        var beats = MidiBeatGrid.Beats(map, 1, audioSeconds: 60);
+
+        Assert.Equal(new[] { 0.25, 0.75, 1.25, 1.75, 2.25, 2.75 }, beats.Times.Select(t => Math.Round(t, 9)));
+        Assert.Equal(new[] { 1, 2, 3, 4, 1, 2 }, beats.Numbers);
+    }
+
+    [Fact]
+    public void MeterNotStatedForEveryBeat_GivesTimesOnly()
+    {
+        // No time signature at all (SMF's default 4/4 is not the file saying so), and one set only after four beats.
+        var none = Map(new SmfBytes().Tempo(0, 120).Quarters(0, 12));
+        var late = Map(new SmfBytes().Tempo(0, 120).TimeSignature(4 * 480, 4, 4).Quarters(0, 12));
+        // A signature set after tick 0 but before the first note states every beat that is written.
+        var beforeFirstNote = Map(new SmfBytes().Tempo(0, 120).TimeSignature(4 * 480, 3, 4).Quarters(4, 6));
+
+        Assert.Null(MidiBeatGrid.Beats(none, 1, audioSeconds: 60).Numbers);
+        Assert.Null(MidiBeatGrid.Beats(late, 1, audioSeconds: 60).Numbers);
+        Assert.Equal(12, MidiBeatGrid.Beats(late, 1, audioSeconds: 60).Times.Length);
+        Assert.Equal(new[] { 1, 2, 3, 1, 2, 3 }, MidiBeatGrid.Beats(beforeFirstNote, 1, audioSeconds: 60).Numbers);
     }
 }

@@ -16,11 +16,13 @@ public class ProductionProjectTests
         </lmms-project>
         """;
 
-    private static string Hydrogen(string bpm, string timeline = "", int patternSize = 192, int denominator = 4) => $"""
+    private static string Hydrogen(string bpm, string timeline = "", int patternSize = 192, int denominator = 4, string sequence = "") => $"""
         <?xml version="1.0" encoding="UTF-8"?>
         <song>
           <bpm>{bpm}</bpm>
-          <patternList><pattern><name>a</name><size>{patternSize}</size><denominator>{denominator}</denominator></pattern></patternList>
+          <patternList><pattern><name>a</name><size>{patternSize}</size><denominator>{denominator}</denominator></pattern>
+            <pattern><name>long</name><size>{2 * patternSize}</size><denominator>{denominator}</denominator></pattern></patternList>
+          <patternSequence>{sequence}</patternSequence>
           <BPMTimeLine>{timeline}</BPMTimeLine>
         </song>
         """;
@@ -103,5 +105,41 @@ public class ProductionProjectTests
         Assert.Null(steady.TempoChange);
         Assert.Null(sameTempoMarker.TempoChange);
         Assert.Contains("120", changing.TempoChange);
+    }
+
+    [Theory]
+    [InlineData("4", "4", 4)]
+    [InlineData("6", "8", 2)]  // two felt dotted quarters
+    [InlineData("12", "8", 4)]
+    [InlineData("5", "8", null)] // 2.5 quarter beats: the grid crosses the bar lines
+    public void LmmsTimeSignature_GivesFeltBeatsPerBar(string numerator, string denominator, int? beatsPerBar)
+    {
+        var p = Open("a.mmp", Lmms($"""<head bpm="120" timesig_numerator="{numerator}" timesig_denominator="{denominator}"/>"""));
+
+        Assert.Equal(beatsPerBar, p.BeatsPerBar);
+    }
+
+    [Fact]
+    public void LmmsWithoutATimeSignature_DoesNotStateItsBars()
+    {
+        var p = Open("a.mmp", Lmms("""<head bpm="120"/>"""));
+
+        Assert.Equal("4/4", p.Meter);
+        Assert.Null(p.BeatsPerBar);
+    }
+
+    [Fact]
+    public void HydrogenBars_StatedOnlyWhenEveryColumnPlaysOneBarPatterns()
+    {
+        const string a = "<group><patternID>a</patternID></group>";
+        var oneBar = Open("s.h2song", Hydrogen("115", patternSize: 144, sequence: a + a + a));
+        var withATwoBarPattern = Open("t.h2song", Hydrogen("115", sequence: a + "<group><patternID>a</patternID><patternID>long</patternID></group>"));
+        var withAnEmptyColumn = Open("e.h2song", Hydrogen("115", sequence: a + "<group/>" + a));
+        var noSequence = Open("n.h2song", Hydrogen("115"));
+
+        Assert.Equal(3, oneBar.BeatsPerBar);
+        Assert.Null(withATwoBarPattern.BeatsPerBar);
+        Assert.Null(withAnEmptyColumn.BeatsPerBar);
+        Assert.Null(noSequence.BeatsPerBar);
     }
 }

@@ -16,11 +16,15 @@ public enum ProductionTool { Lmms, Hydrogen }
 /// Hydrogen: <c>&lt;bpm&gt;</c>). <see cref="Bpm"/> is the felt beat (<see cref="FeltBeat"/>: 2/3 of it in
 /// 6/8, 9/8 and 12/8). <see cref="TempoChange"/> says what makes the tempo move, or is null when
 /// nothing does: an LMMS automation pattern or controller that drives the tempo, or a Hydrogen tempo
-/// timeline.
+/// timeline. <see cref="BarsStated"/> says whether every bar of the song is one bar of that meter from
+/// time 0, as the project states it (see <see cref="FromLmms"/> and <see cref="FromHydrogen"/>).
 /// </summary>
-public sealed record ProductionProject(ProductionTool Tool, double QuarterBpm, int Numerator, int Denominator, string? TempoChange)
+public sealed record ProductionProject(ProductionTool Tool, double QuarterBpm, int Numerator, int Denominator, string? TempoChange, bool BarsStated)
 {
     public double Bpm => QuarterBpm * FeltBeat.PerQuarter(Numerator, Denominator);
+
+    /// <summary>Felt beats in a bar (4/4: 4, 6/8: 2), or null when the project does not state its bars or a bar is not a whole number of felt beats.</summary>
+    public int? BeatsPerBar => BarsStated ? FeltBeat.PerBar(Numerator, Denominator, FeltBeat.PerQuarter(Numerator, Denominator)) : null;
 
     public string Meter => $"{Numerator}/{Denominator}";
 
@@ -60,14 +64,16 @@ public sealed record ProductionProject(ProductionTool Tool, double QuarterBpm, i
     /// An LMMS project. The tempo and time signature are attributes of <c>&lt;head&gt;</c>, or, for a
     /// setting that automation or a controller can drive, a child element with a <c>value</c> and an
     /// <c>id</c>. The tempo moves when an automation pattern names that id as an <c>&lt;object&gt;</c>,
-    /// or when the child holds a controller <c>&lt;connection&gt;</c>.
+    /// or when the child holds a controller <c>&lt;connection&gt;</c>. LMMS has one time signature for the
+    /// whole song, its bars from time 0; a project that writes none (LMMS then opens it in 4/4) does not
+    /// state its bars.
     /// </summary>
     public static ProductionProject FromLmms(XDocument project, string source)
     {
         var head = project.Root?.Element("head") ?? throw new InvalidDataException($"{source}: no <head> in the LMMS project");
         double bpm = LmmsSetting(head, "bpm", source) ?? throw new InvalidDataException($"{source}: <head> has no bpm");
-        int numerator = (int)(LmmsSetting(head, "timesig_numerator", source) ?? 4);
-        int denominator = (int)(LmmsSetting(head, "timesig_denominator", source) ?? 4);
+        double? statedNumerator = LmmsSetting(head, "timesig_numerator", source), statedDenominator = LmmsSetting(head, "timesig_denominator", source);
+        int numerator = (int)(statedNumerator ?? 4), denominator = (int)(statedDenominator ?? 4);
         string? change = null;
         var tempo = head.Element("bpm");
         if (tempo?.Element("connection") is not null) change = "a controller drives the tempo";
@@ -77,13 +83,18 @@ public sealed record ProductionProject(ProductionTool Tool, double QuarterBpm, i
                 .FirstOrDefault(p => p.Elements("object").Any(o => o.Attribute("id")?.Value == id));
             if (pattern is not null) change = $"automation pattern '{pattern.Attribute("name")?.Value}' drives the tempo";
         }
-        return Checked(new ProductionProject(ProductionTool.Lmms, bpm, numerator, denominator, change), source);
+        return Checked(new ProductionProject(ProductionTool.Lmms, bpm, numerator, denominator, change,
+            BarsStated: statedNumerator is not null && statedDenominator is not null), source);
     }
 
     /// <summary>
     /// A Hydrogen song: tempo in <c>&lt;bpm&gt;</c>; the tempo moves when the <c>&lt;BPMTimeLine&gt;</c>
     /// holds a <c>&lt;newBPM&gt;</c> marker at another tempo. Hydrogen has no song time signature: the
     /// meter is that of most patterns (48 ticks a quarter note; <c>&lt;size&gt;</c> in ticks, <c>&lt;denominator&gt;</c>).
+    /// A song plays its <c>&lt;patternSequence&gt;</c> a column (<c>&lt;group&gt;</c>) after another from time 0,
+    /// so its bars are stated when every pattern the sequence plays is one bar of that meter; a column
+    /// with none, or a pattern of another length, leaves the bars unknown (a column lasts as long as its
+    /// longest pattern, and a pattern of two bars is not told apart from one long bar).
     /// </summary>
     public static ProductionProject FromHydrogen(XDocument song, string source)
     {
@@ -97,17 +108,38 @@ public sealed record ProductionProject(ProductionTool Tool, double QuarterBpm, i
         string? change = markers.Count == 0 ? null
             : $"tempo timeline with {markers.Count} marker(s) at {string.Join(", ", markers.Select(b => b.ToString(CultureInfo.InvariantCulture)))} BPM";
         var meters = root.Element("patternList")?.Elements("pattern")
-            .Select(p => (Size: (int)Number(p.Element("size")?.Value ?? "192", "pattern <size>", source),
+            .Select(p => (Size: PatternTicks(p, source),
                 Denominator: (int)Number(p.Element("denominator")?.Value ?? "4", "pattern <denominator>", source)))
-            .Where(m => m.Size * m.Denominator % 192 == 0)
-            .Select(m => (Numerator: m.Size * m.Denominator / 192, m.Denominator))
+            .Where(m => m.Size * m.Denominator % HydrogenTicksPerWhole == 0)
+            .Select(m => (Numerator: m.Size * m.Denominator / HydrogenTicksPerWhole, m.Denominator))
             .GroupBy(m => m)
             .OrderByDescending(g => g.Count())
             .Select(g => g.Key)
             .ToList() ?? [];
         var (numerator, denominator) = meters.Count > 0 ? meters[0] : (4, 4);
-        return Checked(new ProductionProject(ProductionTool.Hydrogen, bpm, numerator, denominator, change), source);
+        return Checked(new ProductionProject(ProductionTool.Hydrogen, bpm, numerator, denominator, change,
+            BarsStated: meters.Count > 0 && EveryColumnIsOneBar(root, numerator * HydrogenTicksPerWhole / denominator, source)), source);
     }
+
+    /// <summary>Whether the song's pattern sequence has columns and every pattern in each is <paramref name="barTicks"/> long.</summary>
+    private static bool EveryColumnIsOneBar(XElement song, int barTicks, string source)
+    {
+        var sizes = new Dictionary<string, int>();
+        foreach (var pattern in song.Element("patternList")?.Elements("pattern") ?? [])
+            sizes.TryAdd(pattern.Element("name")?.Value ?? "", PatternTicks(pattern, source));
+        var columns = song.Element("patternSequence")?.Elements("group").ToList() ?? [];
+        return columns.Count > 0 && columns.All(column =>
+        {
+            var played = column.Elements("patternID").Select(id => id.Value).ToList();
+            return played.Count > 0 && played.All(name => sizes.TryGetValue(name, out int size) && size == barTicks);
+        });
+    }
+
+    /// <summary>Hydrogen's ticks in a whole note (48 a quarter); a pattern's default <c>&lt;size&gt;</c> is one 4/4 bar of them.</summary>
+    private const int HydrogenTicksPerWhole = 192;
+
+    private static int PatternTicks(XElement pattern, string source) =>
+        (int)Number(pattern.Element("size")?.Value ?? $"{HydrogenTicksPerWhole}", "pattern <size>", source);
 
     private static ProductionProject Checked(ProductionProject project, string source) =>
         project.QuarterBpm is > 0 and < 10000 && project.Numerator > 0 && project.Denominator > 0
