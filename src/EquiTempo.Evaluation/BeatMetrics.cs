@@ -47,6 +47,15 @@ public static class BeatMetrics
         return beats.Where(t => t >= minBeatSeconds).ToArray();
     }
 
+    /// <summary>
+    /// Downbeat F-measure: the beat F-measure applied to the downbeat times, as mir_eval and madmom score downbeats
+    /// (±70 ms, one-to-one), after the same trimming of the first <paramref name="minBeatSeconds"/> as
+    /// <see cref="Evaluate"/>, so that it reads beside the beat F of the same report. madmom's downbeat evaluation trims
+    /// nothing by default: with <paramref name="minBeatSeconds"/> 0 this is its F.
+    /// </summary>
+    public static double DownbeatFMeasure(IReadOnlyList<double> referenceDownbeats, IReadOnlyList<double> estimatedDownbeats, double minBeatSeconds = MinBeatSeconds) =>
+        FMeasure(Trim(referenceDownbeats, minBeatSeconds), Trim(estimatedDownbeats, minBeatSeconds));
+
     /// <summary>F-measure of the one-to-one matching within ±<paramref name="window"/> seconds (no trimming).</summary>
     public static double FMeasure(IReadOnlyList<double> reference, IReadOnlyList<double> estimated, double window = FMeasureWindowSeconds)
     {

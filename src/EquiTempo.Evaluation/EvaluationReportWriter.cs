@@ -9,7 +9,7 @@ public static class EvaluationReportWriter
     public static readonly string[] CsvColumns =
     {
         "path", "kind", "reference_bpm", "reference_bpm2", "reference_salience", "bpm", "bpm2", "salience", "confidence",
-        "acc1", "acc2", "octave_error", "p_score", "beat_f", "beat_cmlt", "beat_amlt", "error",
+        "acc1", "acc2", "octave_error", "p_score", "beat_f", "beat_cmlt", "beat_amlt", "downbeat_f", "error",
     };
 
     /// <summary>One row per track in input order; empty cells where a value does not apply (no second
@@ -25,7 +25,7 @@ public static class EvaluationReportWriter
             {
                 Csv(t.Path), Csv(t.Kind), Num(t.Bpm), Num(t.Bpm2), Num(t.Salience), Num(o.Bpm), Num(o.Bpm2), Num(o.Salience), Num(o.Confidence),
                 o.Failed ? "" : o.Acc1 ? "1" : "0", o.Failed ? "" : o.Acc2 ? "1" : "0", Num(o.OctaveError), Num(o.PScore),
-                Num(o.Beats?.FMeasure), Num(o.Beats?.CmlT), Num(o.Beats?.AmlT), Csv(o.Error ?? ""),
+                Num(o.Beats?.FMeasure), Num(o.Beats?.CmlT), Num(o.Beats?.AmlT), Num(o.DownbeatF), Csv(o.Error ?? ""),
             }));
         }
         File.WriteAllText(path, sb.ToString());
@@ -45,17 +45,20 @@ public static class EvaluationReportWriter
         sb.AppendLine($"- tolerance: ±{Pct(o.Tolerance)} for Acc1 and Acc2, ±{Pct(o.PScoreTolerance)} for the P-score");
         sb.AppendLine($"- date: {result.StartedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC, {result.Elapsed.TotalSeconds.ToString("F0", CultureInfo.InvariantCulture)} s");
         sb.AppendLine($"- tracks: {result.Overall.Tracks}, of which {result.FailedTracks} failed").AppendLine();
-        bool beats = result.Overall.BeatTracks > 0;
-        sb.AppendLine("| kind | n | Acc1 | Acc2 | P-score |" + (beats ? " beat F | CMLt | AMLt |" : "") + " failed |");
-        sb.AppendLine("|---|---:|---:|---:|---:|" + (beats ? "---:|---:|---:|" : "") + "---:|");
+        bool beats = result.Overall.BeatTracks > 0, downbeats = result.Overall.DownbeatTracks > 0;
+        sb.AppendLine("| kind | n | Acc1 | Acc2 | P-score |" + (beats ? " beat F | CMLt | AMLt |" : "") + (downbeats ? " downbeat F |" : "") + " failed |");
+        sb.AppendLine("|---|---:|---:|---:|---:|" + (beats ? "---:|---:|---:|" : "") + (downbeats ? "---:|" : "") + "---:|");
         foreach (var s in SummaryRows(result))
-            sb.AppendLine($"| {Md(s.Kind)} | {s.Tracks} | {Pct(s.Acc1)} | {Pct(s.Acc2)} | {PScoreCell(s)} |" + (beats ? $" {string.Join(" | ", BeatCells(s))} |" : "") + $" {s.Failed} |");
+            sb.AppendLine($"| {Md(s.Kind)} | {s.Tracks} | {Pct(s.Acc1)} | {Pct(s.Acc2)} | {PScoreCell(s)} |" + (beats ? $" {string.Join(" | ", BeatCells(s))} |" : "")
+                          + (downbeats ? $" {DownbeatCell(s)} |" : "") + $" {s.Failed} |");
         sb.AppendLine();
         sb.AppendLine("Acc1: estimate within the tolerance of the reference. Acc2: the same, forgiving factors of 2, 3, ½ and ⅓. " +
                       "P-score (MIREX): salience-weighted hits on two reference tempi, over the tracks that have two; (n) is their number. " +
                       "A failed track counts as a miss." +
                       (beats ? " Beat F, CMLt, AMLt (mir_eval defaults: beats before 5 s left out, ±70 ms, 17.5 %): beats tracked at the estimated tempo, " +
-                               "means over the tracks with reference beat times." : ""));
+                               "means over the tracks with reference beat times." : "") +
+                      (downbeats ? " Downbeat F: the beat F on the beats numbered 1, over the tracks with reference downbeats whose beats were numbered " +
+                                   "(a track whose tempo failed has none and is left out); (n) is their number." : ""));
         if (scatterFileName is not null) sb.AppendLine().AppendLine($"![estimate against reference]({scatterFileName})");
         var failures = result.Outcomes.Where(x => x.Failed).ToList();
         if (failures.Count > 0)
@@ -79,6 +82,10 @@ public static class EvaluationReportWriter
         s.MeanBeats is { } b
             ? new[] { $"{b.FMeasure.ToString("F3", CultureInfo.InvariantCulture)} ({s.BeatTracks})", b.CmlT.ToString("F3", CultureInfo.InvariantCulture), b.AmlT.ToString("F3", CultureInfo.InvariantCulture) }
             : new[] { "—", "—", "—" };
+
+    /// <summary>Mean downbeat F with the number of tracks it covers, or a dash when none has one.</summary>
+    public static string DownbeatCell(KindSummary s) =>
+        s.MeanDownbeatF is double f ? $"{f.ToString("F3", CultureInfo.InvariantCulture)} ({s.DownbeatTracks})" : "—";
 
     public static string Pct(double fraction) => (fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %";
 

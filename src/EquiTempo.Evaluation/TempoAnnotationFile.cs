@@ -270,4 +270,21 @@ public sealed record BeatAnnotation(double[] Times, int[]? Numbers)
 {
     /// <summary>The times of the beats numbered 1; null when the file has no numbers.</summary>
     public double[]? DownbeatTimes => Numbers is null ? null : Times.Where((_, i) => Numbers[i] == 1).ToArray();
+
+    /// <summary>The tracked beats of <paramref name="track"/>, numbered where it numbered them.</summary>
+    public static BeatAnnotation Of(Beats.BeatTrack track) => new(track.Times, track.Numbers);
+
+    /// <summary>The lines of a <c>.beats</c> file (what <see cref="TempoAnnotationFile.ReadBeats"/> reads back): "time"
+    /// (seconds, 3 decimals, a millisecond being finer than any beat annotation agrees with itself), or "time TAB
+    /// number" when the beats are numbered.</summary>
+    public IEnumerable<string> Lines()
+    {
+        if (Numbers is not null && Numbers.Length != Times.Length)
+            throw new InvalidOperationException($"{Numbers.Length} beat numbers for {Times.Length} beat times");
+        for (int i = 0; i < Times.Length; i++)
+        {
+            string time = Times[i].ToString("0.000", CultureInfo.InvariantCulture);
+            yield return Numbers is null ? time : $"{time}\t{Numbers[i].ToString(CultureInfo.InvariantCulture)}";
+        }
+    }
 }

@@ -46,6 +46,12 @@ public sealed record TrackOutcome(LabelledTrack Track)
     /// scores 0 throughout).</summary>
     public BeatScores? Beats { get; init; }
 
+    /// <summary>Downbeat F-measure (<see cref="BeatMetrics.DownbeatFMeasure"/>); null unless the track has reference
+    /// downbeats and its beats were numbered (the activation had downbeats). A track whose tempo failed has no
+    /// numbered beats, so it is left out of the downbeat means rather than scored 0 as in the beat scores: without
+    /// beats there is no telling whether its activation had downbeats.</summary>
+    public double? DownbeatF { get; init; }
+
     public bool Failed => Error is not null;
 }
 
@@ -65,6 +71,9 @@ public sealed record KindSummary(string Kind, int Tracks, int Failed, double Acc
     /// <summary>Mean beat scores over the <see cref="BeatTracks"/> tracks with reference beat times; null when none has.</summary>
     public BeatScores? MeanBeats { get; init; }
     public int BeatTracks { get; init; }
+    /// <summary>Mean downbeat F over the <see cref="DownbeatTracks"/> tracks that have one; null when none has.</summary>
+    public double? MeanDownbeatF { get; init; }
+    public int DownbeatTracks { get; init; }
 }
 
 /// <summary>Reported after each track: how many are done, and the latest outcome.</summary>
@@ -107,7 +116,7 @@ public static class TempoEvaluation
         Parallel.For(0, tracks.Count, new ParallelOptions { MaxDegreeOfParallelism = opt.Parallelism, CancellationToken = ct }, i =>
         {
             var (outcome, estimate) = Score(method, tracks[i], opt, ct);
-            if (beats is not null && tracks[i].BeatTimes is { } reference) outcome = WithBeats(outcome, estimate, beats, reference, ct);
+            if (beats is not null && tracks[i].BeatTimes is { } reference) outcome = WithBeats(outcome, estimate, beats, reference, tracks[i].DownbeatTimes, ct);
             outcomes[i] = outcome;
             lock (gate)
             {
@@ -132,6 +141,7 @@ public static class TempoEvaluation
         int n = group.Count;
         var pScores = group.Where(o => o.PScore is not null).Select(o => o.PScore!.Value).ToList();
         var beats = group.Where(o => o.Beats is not null).Select(o => o.Beats!).ToList();
+        var downbeats = group.Where(o => o.DownbeatF is not null).Select(o => o.DownbeatF!.Value).ToList();
         return new KindSummary(kind, n, group.Count(o => o.Failed),
             n == 0 ? 0 : group.Count(o => o.Acc1) / (double)n,
             n == 0 ? 0 : group.Count(o => o.Acc2) / (double)n,
@@ -140,17 +150,27 @@ public static class TempoEvaluation
             MeanBeats = beats.Count == 0 ? null : new BeatScores(beats.Average(b => b.FMeasure), beats.Average(b => b.CmlC),
                 beats.Average(b => b.CmlT), beats.Average(b => b.AmlC), beats.Average(b => b.AmlT)),
             BeatTracks = beats.Count,
+            MeanDownbeatF = downbeats.Count == 0 ? null : downbeats.Average(),
+            DownbeatTracks = downbeats.Count,
         };
     }
 
     /// <summary>The outcome with its beats scored: tracked at the estimated tempo, so a wrong tempo costs beats too. A
-    /// failed track (or one whose audio now fails) scores 0.</summary>
-    private static TrackOutcome WithBeats(TrackOutcome outcome, TempoEstimate? estimate, BeatTracker tracker, IReadOnlyList<double> reference, CancellationToken ct)
+    /// failed track (or one whose audio now fails) scores 0. The downbeats are scored where the reference has them
+    /// and the tracker numbered the beats.</summary>
+    private static TrackOutcome WithBeats(TrackOutcome outcome, TempoEstimate? estimate, BeatTracker tracker, IReadOnlyList<double> reference,
+        IReadOnlyList<double>? referenceDownbeats, CancellationToken ct)
     {
         var zero = new BeatScores(0, 0, 0, 0, 0);
         if (estimate is null) return outcome with { Beats = zero };   // the tempo failed: no beats either
-        try { return outcome with { Beats = BeatMetrics.Evaluate(reference, tracker.Track(estimate, ct).Times) }; }
+        BeatTrack track;
+        try { track = tracker.Track(estimate, ct); }
         catch (EquiTempoException) { return outcome with { Beats = zero }; }
+        return outcome with
+        {
+            Beats = BeatMetrics.Evaluate(reference, track.Times),
+            DownbeatF = referenceDownbeats is not null && track.DownbeatTimes is { } downbeats ? BeatMetrics.DownbeatFMeasure(referenceDownbeats, downbeats) : null,
+        };
     }
 
     /// <returns>The outcome, and the estimate (null when it failed) for the beats to be tracked from.</returns>

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -25,8 +24,8 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         [CommandOption("-m|--model <FILE|NAME>"), Description("Model for the tempo (implies --method model): " + EstimateCommand.Settings.ModelDescription)] public string? Model { get; init; }
         [CommandOption("--activation <KIND>"), Description(BeatActivationOptions.ActivationDescription)] public string? Activation { get; init; }
         [CommandOption("--beat-model <FILE|NAME>"), Description(BeatActivationOptions.BeatModelDescription)] public string? BeatModel { get; init; }
-        [CommandOption("--json"), Description("One JSON object per input and line: file, bpm, tempo_source, duration_s, beats (seconds); a failed input is {\"file\", \"error\"}.")] public bool Json { get; init; }
-        [CommandOption("--out <DIR>"), Description("Write NAME.beats (one time per line) per input into DIR instead of printing (its path below the inputs' common folder, extension replaced).")] public string? Out { get; init; }
+        [CommandOption("--json"), Description("One JSON object per input and line: file, bpm, tempo_source, duration_s, beats (seconds), and where the activation has downbeats numbers, beats_per_bar, downbeats; a failed input is {\"file\", \"error\"}.")] public bool Json { get; init; }
+        [CommandOption("--out <DIR>"), Description("Write NAME.beats (one time per line, \"time TAB number\" where beats are numbered) per input into DIR instead of printing (its path below the inputs' common folder, extension replaced).")] public string? Out { get; init; }
         [CommandOption("--sonify <OUT.wav>"), Description("Also write the audio with a click at each beat (one input only).")] public string? Sonify { get; init; }
         [CommandOption("-q|--quiet"), Description("Only errors on stderr (no notes).")] public bool Quiet { get; init; }
 
@@ -94,7 +93,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
             if (track!.NoBeatsReason is { } why) console.Note($"{input.Path}: {why}");
             if (s.Json) console.Result(Json(track, input.Path).ToJsonString(Compact));
             else if (outPaths is not null) WriteBeatsFile(outPaths[input.Path], track, console);
-            else foreach (var t in track.Times) console.Result(inputs.Count > 1 ? $"{TempoEstimateFormats.TsvField(input.Path)}\t{Time(t)}" : Time(t));
+            else foreach (var line in BeatAnnotation.Of(track).Lines()) console.Result(inputs.Count > 1 ? $"{TempoEstimateFormats.TsvField(input.Path)}\t{line}" : line);
         }
         return failed == 0 ? 0 : ErrorReporting.InputFailed;
     }
@@ -125,7 +124,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            File.WriteAllLines(path, track.Times.Select(Time));
+            File.WriteAllLines(path, BeatAnnotation.Of(track).Lines());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -145,11 +144,20 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
             ["duration_s"] = Math.Round(track.DurationSeconds, 2),
             ["beats"] = BeatArray(track),
         };
+        AddBars(o, track);
         if (track.NoBeatsReason is { } why) o["no_beats"] = why;
         return o;
     }
 
     internal static JsonArray BeatArray(BeatTrack track) => new(track.Times.Select(t => (JsonNode)Math.Round(t, 3)).ToArray());
 
-    private static string Time(double seconds) => seconds.ToString("0.000", CultureInfo.InvariantCulture);
+    /// <summary>Where the beats are numbered: "numbers" (one a beat, 1 = downbeat), "beats_per_bar" (the meter most beats
+    /// were numbered in; null without beats) and "downbeats" (the times of the beats numbered 1). Nothing otherwise.</summary>
+    internal static void AddBars(JsonObject o, BeatTrack track)
+    {
+        if (track.Numbers is not { } numbers) return;
+        o["numbers"] = new JsonArray(numbers.Select(n => (JsonNode)n).ToArray());
+        o["beats_per_bar"] = track.BeatsPerBar;
+        o["downbeats"] = new JsonArray(track.DownbeatTimes!.Select(t => (JsonNode)Math.Round(t, 3)).ToArray());
+    }
 }

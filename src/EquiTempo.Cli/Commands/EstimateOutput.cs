@@ -72,6 +72,7 @@ internal abstract class EstimateFormat(RunDescription run)
             {
                 o["beats"] = BeatsCommand.BeatArray(beats);
                 o["beat_activation"] = beats.Activation;   // the learnt head, or the onset envelope where it cannot be read
+                BeatsCommand.AddBars(o, beats);
             }
             if (r.Curve is { } curve)
                 o["curve"] = new JsonArray(curve.Select(p => (JsonNode)new JsonArray(Math.Round(p.TimeSeconds, 2), Math.Round(p.Bpm, 2))).ToArray());

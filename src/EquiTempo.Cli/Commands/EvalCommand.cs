@@ -82,11 +82,13 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         EvaluationReportWriter.WriteMarkdown(result, Path.Combine(s.Out, ReportName), "equitempo " + string.Join(' ', context.Arguments.Select(Quote)), ScatterName);
         EvaluationScatterPlot.Write(result, Path.Combine(s.Out, ScatterName));
 
-        bool beats = result.Overall.BeatTracks > 0;
-        var table = new Table().AddColumns(["kind", "n", "Acc1", "Acc2", "P-score", .. beats ? new[] { "beat F", "CMLt", "AMLt" } : [], "failed"]);
+        bool beats = result.Overall.BeatTracks > 0, downbeats = result.Overall.DownbeatTracks > 0;
+        var table = new Table().AddColumns(["kind", "n", "Acc1", "Acc2", "P-score", .. beats ? new[] { "beat F", "CMLt", "AMLt" } : [],
+            .. downbeats ? new[] { "downbeat F" } : [], "failed"]);
         foreach (var k in EvaluationReportWriter.SummaryRows(result))
             table.AddRow([Markup.Escape(k.Kind), k.Tracks.ToString(), EvaluationReportWriter.Pct(k.Acc1), EvaluationReportWriter.Pct(k.Acc2),
-                EvaluationReportWriter.PScoreCell(k), .. beats ? EvaluationReportWriter.BeatCells(k) : [], k.Failed.ToString()]);
+                EvaluationReportWriter.PScoreCell(k), .. beats ? EvaluationReportWriter.BeatCells(k) : [],
+                .. downbeats ? new[] { EvaluationReportWriter.DownbeatCell(k) } : [], k.Failed.ToString()]);
         AnsiConsole.Write(table);
         foreach (var f in result.Outcomes.Where(o => o.Failed))
             console.Error($"failed: {f.Error}");

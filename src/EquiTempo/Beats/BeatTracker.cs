@@ -8,6 +8,8 @@ namespace EquiTempo.Beats;
 /// envelope) tracked by <see cref="DynamicProgrammingBeatTracker"/> at a tempo that comes from the
 /// <see cref="ITempoMethod"/> given (the model or the DSP baseline: its <see cref="TempoEstimate.Bpm"/>), or, with
 /// none, from the autocorrelation tempogram of the activation itself (librosa's beat_track reads its tempo so).
+/// Where the activation has downbeats (<see cref="BeatActivation.Downbeats"/>), <see cref="BarTracker"/> numbers the
+/// beats in their bars (<see cref="BeatTrack.Numbers"/>); the beat times do not depend on it.
 /// <para>
 /// Input without a tempo gives a <see cref="BeatTrack"/> with no beats and the reason, not an exception: an
 /// activation that is all zero (silence), no periodicity in the tempogram, or the tempo method's
@@ -25,11 +27,13 @@ public sealed class BeatTracker : IDisposable
     private readonly IBeatActivationSource _activation;
     private readonly bool _ownsActivation;
     private readonly DynamicProgrammingBeatTracker _tracker;
+    private readonly BarTracker _bars;
 
     public BeatTracker(ITempoMethod? tempo = null, BeatTrackerConfig? config = null, IBeatActivationSource? activation = null)
     {
         Config = (config ?? new BeatTrackerConfig()).Validated();
         _tracker = new DynamicProgrammingBeatTracker(Config);
+        _bars = new BarTracker(Config.Bars);
         _tempo = tempo;
         _ownsActivation = activation is null;
         _activation = activation ?? new OnsetStrengthActivation(Config.Onset);
@@ -145,7 +149,7 @@ public sealed class BeatTracker : IDisposable
     private BeatTrack Track(string? name, BeatActivation activation, double duration, (Func<double> Bpm, string Source)? tempo, CancellationToken ct)
     {
         string source = tempo?.Source ?? TempogramSource;
-        BeatTrack None(string reason) => new(name, Array.Empty<double>(), 0, source, _activation.Name, duration, reason);
+        BeatTrack None(string reason) => WithBars(new(name, Array.Empty<double>(), 0, source, _activation.Name, duration, reason), activation);
         if (!activation.Values.Any(v => v > 0)) return None("no onsets (silent or steady): no beats");
         double bpm;
         if (tempo is not { } given)
@@ -166,7 +170,15 @@ public sealed class BeatTracker : IDisposable
         double period = 60.0 * activation.FramesPerSecond / bpm;
         if (period < 2) return None($"tempo {bpm:0.#} BPM is faster than the activation's {activation.FramesPerSecond:0.#} frames/s can follow");
         var times = _tracker.Track(activation, bpm);
-        return new BeatTrack(name, times, bpm, source, _activation.Name, duration, times.Length == 0 ? "no beat stands out of the activation" : null);
+        return WithBars(new BeatTrack(name, times, bpm, source, _activation.Name, duration, times.Length == 0 ? "no beat stands out of the activation" : null), activation);
+    }
+
+    /// <summary>The track with its beats numbered in their bars when the activation has downbeats; as it is otherwise.</summary>
+    private BeatTrack WithBars(BeatTrack track, BeatActivation activation)
+    {
+        if (activation.Downbeats is null) return track;
+        var bars = _bars.Track(track.Times, activation);
+        return track with { Numbers = bars.Numbers, BeatsPerBar = bars.BeatsPerBar };
     }
 
     public void Dispose()

@@ -16,6 +16,8 @@ public sealed record BeatTrackerConfig
     /// <summary>Where no tempo method is given, the beat period comes from this tempogram over the activation (the
     /// DSP baseline's; librosa's beat_track also reads its tempo from the onset envelope's tempogram).</summary>
     public TempogramConfig Tempogram { get; init; } = new();
+    /// <summary>How beats are numbered in their bars where the activation has downbeats (<see cref="BarTracker"/>).</summary>
+    public BarTrackerConfig Bars { get; init; } = new();
     /// <summary>How strongly the spacing of consecutive beats is held to the period: the transition penalty is
     /// Tightness · (log(interval / period))² (librosa's tightness, 100).</summary>
     public double Tightness { get; init; } = 100;
@@ -37,6 +39,7 @@ public sealed record BeatTrackerConfig
     {
         Onset.Validate();
         Tempogram.Validate();
+        Bars.Validated();
         if (!(Tightness > 0) || !double.IsFinite(Tightness))
             throw new ArgumentException($"invalid beat-tracker settings: Tightness {Tightness} (must be a positive number)");
         if (!(LocalScoreWidthDivisor > 0) || !double.IsFinite(LocalScoreWidthDivisor))

@@ -21,7 +21,7 @@ public class BeatTrackerTests(ITestOutputHelper output) : IDisposable
         Enumerable.Range(0, (int)(seconds * bpm / 60) + 1).Select(k => (k + 0.25) * 60 / bpm).Where(t => t < seconds).ToArray();
 
     /// <summary>A tempo method that answers one tempo: the tracker's beat placement measured apart from tempo estimation.</summary>
-    private sealed class KnownTempo(double bpm) : ITempoMethod
+    internal sealed class KnownTempo(double bpm) : ITempoMethod
     {
         public string Name => "known";
         private TempoEstimate Answer(string? name) => new(name, bpm, bpm, 1, 1, Seconds, 1, "known");

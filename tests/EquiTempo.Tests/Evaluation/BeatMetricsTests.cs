@@ -108,3 +108,41 @@ public class BeatMetricsTests
         Assert.Throws<ArgumentException>(() => BeatMetrics.Evaluate(Reference, new[] { -1.0, 6.0 }));
     }
 }
+
+/// <summary>The downbeat F-measure on downbeats whose errors are known by construction: a bar of four 0.5 s beats,
+/// downbeats every 2 s from 0 to 60 s (28 from 5 s on, where the trimming leaves them).</summary>
+public class DownbeatMetricsTests
+{
+    private static readonly double[] Beats = Enumerable.Range(0, 121).Select(k => 0.5 * k).ToArray();
+    private static readonly double[] Downbeats = Beats.Where((_, k) => k % 4 == 0).ToArray();
+
+    [Theory]
+    [InlineData(0.0, 1.0)]
+    [InlineData(0.05, 1.0)]     // within the 70 ms window
+    [InlineData(-0.05, 1.0)]
+    [InlineData(0.1, 0.0)]      // beyond it
+    [InlineData(0.5, 0.0)]      // off by one beat: the second beat of every bar
+    [InlineData(-0.5, 0.0)]     // the last beat of every bar
+    public void ShiftedDownbeats_ScoreByTheWindow(double shift, double f)
+    {
+        var estimated = Downbeats.Select(t => t + shift).Where(t => t >= 0).ToArray();
+        Assert.Equal(f, BeatMetrics.DownbeatFMeasure(Downbeats, estimated), 12);
+    }
+
+    [Fact]
+    public void EveryBeatCalledADownbeat_IsPreciseOnAQuarter_AndRecallsAll()
+    {
+        // From 5 s: 28 reference downbeats, 111 estimated; precision 28/111, recall 1.
+        double p = 28 / 111.0;
+        Assert.Equal(2 * p / (p + 1), BeatMetrics.DownbeatFMeasure(Downbeats, Beats), 12);
+        Assert.Equal(0, BeatMetrics.DownbeatFMeasure(Downbeats, []));
+    }
+
+    [Fact]
+    public void WithoutTrimming_ItIsMadmomsF_CountingTheFirstFiveSeconds()
+    {
+        double[] reference = [0, 2, 4, 6], estimated = [0, 2, 4.5, 6];
+        Assert.Equal(1, BeatMetrics.DownbeatFMeasure(reference, estimated));                 // only 6 is left
+        Assert.Equal(0.75, BeatMetrics.DownbeatFMeasure(reference, estimated, minBeatSeconds: 0), 12);
+    }
+}
