@@ -4,7 +4,8 @@ using EquiTempo.Model;
 namespace EquiTempo.Training;
 
 /// <summary>
-/// A labelled track's beat times → the beat head's targets for one excerpt, one per output frame of the network
+/// A labelled track's beat times → the beat head's targets for one excerpt (its downbeat times → the downbeat head's,
+/// the same way: one mapping and widening for both heads), one per output frame of the network
 /// (<see cref="TempoTcn.Features"/>: the excerpt's frames − 4, output frame j at input frame j + 2, i.e. at
 /// (j + 2) · hop samples into the excerpt). As Böck et al. (2019): 1 at the beat's frame, 0.5 at the frames either
 /// side, so a beat a frame off costs less than one far off. A stretched excerpt (α: the view plays α times faster)
@@ -24,7 +25,7 @@ internal sealed class BeatFrameTargets
     /// <summary>Output frames an excerpt gives (the length of each target).</summary>
     public int Frames => _frames;
 
-    /// <param name="beats">The track's beat times in seconds.</param>
+    /// <param name="beats">The track's beat (or downbeat) times in seconds.</param>
     /// <param name="startSample">Where the excerpt's source starts in the track (at the model rate).</param>
     /// <param name="alpha">The excerpt's stretch (1 = none).</param>
     public float[] For(IReadOnlyList<double> beats, long startSample, double alpha)

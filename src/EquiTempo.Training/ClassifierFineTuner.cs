@@ -23,7 +23,8 @@ public sealed record FineTuneResult(string ModelPath, int EpochsCompleted, int B
 /// epochs.csv, steps.csv, training.png, model.eqtm = the best validation epoch); a killed run resumes.
 /// A log-tempo start model is fine-tuned on its own bins instead (<see cref="LogTempo.LogTempoClassObjective"/>).
 /// With <see cref="FineTuneConfig.BeatLossWeight"/> the paper's network also learns a frame-wise beat head from the
-/// tracks' beat times (multi-task, <see cref="TempoClassObjective"/>).
+/// tracks' beat times (multi-task, <see cref="TempoClassObjective"/>), and with <see cref="FineTuneConfig.DownbeatLossWeight"/>
+/// a downbeat head beside it from their downbeat times.
 /// </summary>
 public sealed class ClassifierFineTuner
 {
@@ -60,8 +61,10 @@ public sealed class ClassifierFineTuner
         using var lt = logTempo ? LogTempoModel.Load(resume ? run.CheckpointPath : startModel!) : null;
         if (logTempo && _cfg.BeatLossWeight > 0)
             throw EquiTempoException.InvalidSetting(nameof(FineTuneConfig.BeatLossWeight), $"{startModel ?? run.CheckpointPath} is a log-tempo model, which reads a tempogram and has no frame features for a beat head");
-        // Multi-task: a model without a beat head gains an untrained one, saved with it from the first checkpoint on.
+        // Multi-task: a model without a beat (downbeat) head gains an untrained one, saved with it from the first checkpoint
+        // on; the downbeat head is drawn after the beat head, so the beat head starts the same with or without it.
         if (_cfg.BeatLossWeight > 0) tcn!.AddBeatHead();
+        if (_cfg.DownbeatLossWeight > 0) tcn!.AddDownbeatHead();
         IModelFile model = (IModelFile?)tcn ?? lt!;
         _cfg.Validated(model.Metadata.Input.HopLength);
         int sr = model.Metadata.Input.SampleRate;

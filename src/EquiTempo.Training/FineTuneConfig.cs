@@ -50,6 +50,13 @@ public sealed record FineTuneConfig
     /// beat times (Böck et al. 2019; tracks without beat times add no beat loss). 0 = the class head alone, as before.
     /// </summary>
     public double BeatLossWeight { get; init; }
+    /// <summary>
+    /// Weight of the downbeat head's BCE added the same way (the network gains a downbeat head beside its beat head if it
+    /// has none), on the downbeat times of the tracks whose beats are numbered; the others add no downbeat loss. Needs a
+    /// beat loss weight: the head reads the frame features the beat loss shapes, and without a beat loss those would move
+    /// under a beat head that no longer learns. 0 = no downbeat head trained, as before.
+    /// </summary>
+    public double DownbeatLossWeight { get; init; }
     /// <summary>Relative tolerance for the validation accuracies (the Acc1 tolerance).</summary>
     public double Tolerance { get; init; } = 0.04;
 
@@ -66,6 +73,10 @@ public sealed record FineTuneConfig
             throw EquiTempoException.InvalidSetting(nameof(LabelSigma), $"must be a finite number ≥ 0 (got {LabelSigma})");
         if (!double.IsFinite(BeatLossWeight) || BeatLossWeight < 0)
             throw EquiTempoException.InvalidSetting(nameof(BeatLossWeight), $"must be a finite number ≥ 0 (got {BeatLossWeight})");
+        if (!double.IsFinite(DownbeatLossWeight) || DownbeatLossWeight < 0)
+            throw EquiTempoException.InvalidSetting(nameof(DownbeatLossWeight), $"must be a finite number ≥ 0 (got {DownbeatLossWeight})");
+        if (DownbeatLossWeight > 0 && BeatLossWeight == 0)
+            throw EquiTempoException.InvalidSetting(nameof(DownbeatLossWeight), "the downbeat head is trained beside the beat head and needs a beat loss weight too");
         if (BeatLossWeight > 0 && Freeze)
             throw EquiTempoException.InvalidSetting(nameof(BeatLossWeight), "the beat head trains with the network's frame features, which a frozen backbone keeps fixed");
         if (TrainingExcerptSamples is int n && n < 16 * (hopSamples ?? 1))

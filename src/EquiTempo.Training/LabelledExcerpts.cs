@@ -18,12 +18,18 @@ internal sealed class LabelledExcerpts
     private readonly int _excerpt, _sr;
     private readonly double _maxBpm;
     private readonly BeatFrameTargets? _beats;
+    private readonly bool _downbeats;
 
     /// <param name="maxBpm">The fastest label the network can learn: a stretch never pushes a label past it.</param>
     /// <param name="beats">Beat-head targets to attach to the excerpts of tracks with beat times; null = none.</param>
-    public LabelledExcerpts(FineTuneConfig config, PcmCache cache, int excerptSamples, int sampleRate, double maxBpm, BeatFrameTargets? beats = null)
+    /// <param name="downbeats">Also attach downbeat-head targets (the same frame mapping) to the excerpts of tracks with
+    /// downbeat times; needs <paramref name="beats"/>.</param>
+    public LabelledExcerpts(FineTuneConfig config, PcmCache cache, int excerptSamples, int sampleRate, double maxBpm, BeatFrameTargets? beats = null,
+        bool downbeats = false)
     {
+        if (downbeats && beats is null) throw new ArgumentException("downbeat targets need the beat targets' frame mapping", nameof(downbeats));
         _beats = beats;
+        _downbeats = downbeats;
         _cfg = config;
         _cache = cache;
         _excerpt = excerptSamples;
@@ -65,7 +71,7 @@ internal sealed class LabelledExcerpts
         long start = room > 0 ? (long)(rng.NextDouble() * room) : 0;
         var excerpt = _cache.Read(file.Path, start, source);
         var view = alpha == 1.0 ? excerpt : _stretcher.Stretch(excerpt, alpha, _sr, n);
-        return new TempoClassObjective.Example(view, track.Bpm * alpha, BeatsOf(track, start, alpha));
+        return new TempoClassObjective.Example(view, track.Bpm * alpha, BeatsOf(track, start, alpha), DownbeatsOf(track, start, alpha));
     }
 
     public void ProduceEpoch(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> train, int stepsPerEpoch, int epoch,
@@ -85,12 +91,16 @@ internal sealed class LabelledExcerpts
     private float[]? BeatsOf(LabelledTrack track, long start, double alpha) =>
         _beats is not null && track.BeatTimes is { } times ? _beats.For(times, start, alpha) : null;
 
+    // Null, not zeros, for a track whose beats carry no numbers: its downbeats are unknown, not absent.
+    private float[]? DownbeatsOf(LabelledTrack track, long start, double alpha) =>
+        _downbeats && track.DownbeatTimes is { } times ? _beats!.For(times, start, alpha) : null;
+
     /// <summary>Up to <see cref="FineTuneConfig.ValidationExcerptsPerTrack"/> evenly spaced unstretched excerpts of each
-    /// track, with their beat targets when the track has beat times and beat targets are wanted.</summary>
-    public List<(float[] View, double Bpm, float[]? Beats)> Validation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val)
+    /// track, with their beat (downbeat) targets when the track has beat (downbeat) times and those targets are wanted.</summary>
+    public List<TempoClassObjective.Example> Validation(IReadOnlyList<(LabelledTrack Track, CorpusFile File)> val)
     {
         int n = _excerpt;
-        var items = new List<(float[] View, double Bpm, float[]? Beats)>();
+        var items = new List<TempoClassObjective.Example>();
         foreach (var (track, file) in val)
         {
             long total = (long)(file.DurationSeconds * _sr);
@@ -98,7 +108,8 @@ internal sealed class LabelledExcerpts
             for (int k = 0; k < count; k++)
             {
                 long start = count == 1 ? 0 : (long)((double)(total - n) * k / (count - 1));
-                items.Add((_cache.Read(file.Path, Math.Max(0, start), n), track.Bpm, BeatsOf(track, Math.Max(0, start), 1.0)));
+                long from = Math.Max(0, start);
+                items.Add(new(_cache.Read(file.Path, from, n), track.Bpm, BeatsOf(track, from, 1.0), DownbeatsOf(track, from, 1.0)));
             }
         }
         return items;

@@ -61,31 +61,40 @@ public sealed class TempoClassStep
             CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbedNormalized(views[0])), targets.narrow(0, s, len)).div(HeldScalars.Of(n)));
     }
 
+    /// <summary>A frame head's targets for one batch: (B, output frames) values in [0, 1], which rows have targets
+    /// (<see cref="Mask"/> 1, the others 0: their rows are ignored) and the weight of the head's loss.</summary>
+    public sealed record FrameTargets(Tensor Targets, float[] Mask, double Weight);
+
     /// <summary>
-    /// The multi-task step: class cross-entropy + <paramref name="beatWeight"/> · the beat head's binary cross-entropy
-    /// (a mean over an excerpt's frames, averaged over the excerpts that have beat targets: <paramref name="hasBeats"/>
-    /// 1, the others 0). Both heads read one pass of the trunk. Returns the mean total loss and the beat part (before
-    /// the weight; 0 when no excerpt has beats).
+    /// The multi-task step: class cross-entropy + <see cref="FrameTargets.Weight"/> · each frame head's binary
+    /// cross-entropy (a mean over an excerpt's frames, averaged over the excerpts its mask keeps): the beat head's and,
+    /// when <paramref name="downbeats"/> are given, the downbeat head's. All heads read one pass of the trunk. Returns the
+    /// mean total loss and each head's part (before its weight; 0 when no excerpt has its targets).
     /// </summary>
-    /// <param name="beatTargets">(B, output frames) targets in [0, 1]; rows of excerpts without beats are ignored.</param>
-    public (double Loss, double BeatLoss) ForwardBackward(Tensor x, Tensor targets, Tensor beatTargets, float[] hasBeats, double beatWeight)
+    public (double Loss, double BeatLoss, double DownbeatLoss) ForwardBackward(Tensor x, Tensor targets, FrameTargets beats, FrameTargets? downbeats = null)
     {
         using var scope = NewDisposeScope();
         long n = x.shape[0];
-        int withBeats = (int)hasBeats.Sum();
-        var mask = tensor(hasBeats);
-        double beatSum = 0;
+        var heads = new List<(FrameTargets Targets, Func<Tensor, Tensor> Logits)> { (beats, _model.BeatLogitsFromFeatures) };
+        if (downbeats is not null) heads.Add((downbeats, _model.DownbeatLogitsFromFeatures));
+        var masks = heads.Select(h => tensor(h.Targets.Mask)).ToArray();
+        var counts = heads.Select(h => (int)h.Targets.Mask.Sum()).ToArray();
+        var sums = new double[2];
         double total = EquivariantStep.MicroBatchedBackward(_model, new[] { x }, MicroBatch, (views, s, len) =>
         {
             var features = _model.Features(views[0]);
-            var ce = CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbeddingFromFeatures(features)), targets.narrow(0, s, len)).div(HeldScalars.Of(n));
-            if (withBeats == 0) return ce;
-            var bce = BeatCrossEntropySum(_model.BeatLogitsFromFeatures(features), beatTargets.narrow(0, s, len), mask.narrow(0, s, len))
-                .div(HeldScalars.Of(withBeats));
-            beatSum += bce.item<float>();
-            return ce.add(bce, HeldScalars.Of(beatWeight));
+            var loss = CrossEntropySum(_model.ClassLogitsFromEmbedding(_model.EmbeddingFromFeatures(features)), targets.narrow(0, s, len)).div(HeldScalars.Of(n));
+            for (int h = 0; h < heads.Count; h++)
+            {
+                if (counts[h] == 0) continue;
+                var bce = BeatCrossEntropySum(heads[h].Logits(features), heads[h].Targets.Targets.narrow(0, s, len), masks[h].narrow(0, s, len))
+                    .div(HeldScalars.Of(counts[h]));
+                sums[h] += bce.item<float>();
+                loss = loss.add(bce, HeldScalars.Of(heads[h].Targets.Weight));
+            }
+            return loss;
         });
-        return (total, beatSum);
+        return (total, sums[0], sums[1]);
     }
 
     /// <summary>Σ over excerpts (weighted by <paramref name="mask"/>) of the mean over frames of the binary cross-entropy.</summary>
@@ -96,14 +105,16 @@ public sealed class TempoClassStep
         return perFrame.mean(new long[] { 1 }).mul(mask).sum().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Class probabilities and beat-head logits (B, frames) from one pass, without gradients; eval mode.</summary>
-    public (Tensor Probabilities, Tensor BeatLogits) ProbabilitiesAndBeats(Tensor x)
+    /// <summary>Class probabilities, beat-head logits (B, frames) and, when the network has that head, downbeat-head
+    /// logits (B, frames) from one pass, without gradients; eval mode.</summary>
+    public (Tensor Probabilities, Tensor BeatLogits, Tensor? DownbeatLogits) ProbabilitiesAndBeats(Tensor x)
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var features = _model.Features(_model.Normalize(x));
         var p = nn.functional.softmax(_model.ClassLogitsFromEmbedding(_model.EmbeddingFromFeatures(features)), 1);
-        return (p.MoveToOuterDisposeScope(), _model.BeatLogitsFromFeatures(features).MoveToOuterDisposeScope());
+        var downbeats = _model.HasDownbeatHead ? _model.DownbeatLogitsFromFeatures(features).MoveToOuterDisposeScope() : null;
+        return (p.MoveToOuterDisposeScope(), _model.BeatLogitsFromFeatures(features).MoveToOuterDisposeScope(), downbeats);
     }
 
     /// <summary>Class probabilities (B, classes) without gradients; the model should be in eval mode.</summary>

@@ -30,6 +30,7 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
         [CommandOption("--seed <N>")] public int? Seed { get; init; }
         [CommandOption("--excerpt-samples <N>"), Description("Training excerpt length in samples at 44.1 kHz (paper: 600000); estimation still uses the model's 13.6 s chunks.")] public int? ExcerptSamples { get; init; }
         [CommandOption("--beat-weight <W>"), Description("Multi-task: also train a frame-wise beat head on the tracks' beat times (an index's beats column, or .beats annotations) with loss = cross-entropy + W · beat cross-entropy; 0 = the tempo head alone (default).")] public double? BeatWeight { get; init; }
+        [CommandOption("--downbeat-weight <W>"), Description("Multi-task: also train a frame-wise downbeat head beside the beat head (needs --beat-weight; a model without either head gains both) on the downbeats of the tracks whose beats are numbered (.beats lines 'time number', 1 = downbeat), adding W · downbeat cross-entropy; tracks without numbers train the tempo and beat heads only. 0 = no downbeat head (default).")] public double? DownbeatWeight { get; init; }
         [CommandOption("--label-source <TEXT>"), Description("What the labels are, stored in the model (say whether humans made them).")] public string? LabelSource { get; init; }
 
         public override ValidationResult Validate() => OptionChecks.First(
@@ -51,6 +52,9 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             OptionChecks.IntRange("--excerpts-per-track", ExcerptsPerTrack, 1, ExcerptLimits.MaxPerFile),
             OptionChecks.Range("--beat-weight", BeatWeight, 0, 100),
             OptionChecks.Exclusive("--beat-weight", BeatWeight is > 0, "--freeze", Freeze),
+            OptionChecks.Range("--downbeat-weight", DownbeatWeight, 0, 100),
+            DownbeatWeight is > 0 && BeatWeight is not > 0
+                ? $"--downbeat-weight {DownbeatWeight}: needs --beat-weight too (the downbeat head is trained beside the beat head, on the frame features the beat loss shapes; a model without a beat head gains both)" : null,
             OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
             OptionChecks.IntRange("--max-steps", MaxSteps, 0),
             OptionChecks.IntRange("--excerpt-samples", ExcerptSamples, ExcerptLimits.MinSamples, ExcerptLimits.MaxSamples));
@@ -87,12 +91,19 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             Seed = s.Seed ?? d.Seed,
             TrainingExcerptSamples = s.ExcerptSamples,
             BeatLossWeight = s.BeatWeight ?? d.BeatLossWeight,
+            DownbeatLossWeight = s.DownbeatWeight ?? d.DownbeatLossWeight,
         };
         if (cfg.BeatLossWeight > 0)
         {
             int withBeats = tracks.Count(t => t.BeatTimes is not null);
             if (withBeats == 0) throw new UsageException($"--beat-weight {cfg.BeatLossWeight}: none of the {tracks.Count} labelled tracks has beat times (an index's beats column, or .beats annotations)");
             AnsiConsole.MarkupLineInterpolated($"[grey]beat head: {withBeats} of {tracks.Count} tracks have beat times[/]");
+        }
+        if (cfg.DownbeatLossWeight > 0)
+        {
+            int withDownbeats = tracks.Count(t => t.DownbeatTimes is not null);
+            if (withDownbeats == 0) throw new UsageException($"--downbeat-weight {cfg.DownbeatLossWeight}: none of the {tracks.Count} labelled tracks has downbeat times (numbered beats: .beats lines 'time number', 1 = downbeat)");
+            AnsiConsole.MarkupLineInterpolated($"[grey]downbeat head: {withDownbeats} of {tracks.Count} tracks have numbered beats; the others add no downbeat loss[/]");
         }
         var source = s.LabelSource ?? $"labels from {string.Join(", ", s.Labels.Select(Path.GetFileName))} ({tracks.Count} tracks)";
         var tuner = new ClassifierFineTuner(cfg);

@@ -38,7 +38,9 @@ public sealed record ModelBeatActivationConfig(double WindowSeconds = 54.4, doub
 
 /// <summary>
 /// The beat head of a model (<see cref="TempoTcn.HasBeatHead"/>) as a beat activation: the sigmoid of its logits, one
-/// value per frame of the model's front end (100 frames/s by default), frame g at g · hop samples of the track.
+/// value per frame of the model's front end (100 frames/s by default), frame g at g · hop samples of the track; and, when
+/// the model has a downbeat head too (<see cref="TempoTcn.HasDownbeatHead"/>), the sigmoid of its logits on the same
+/// frames (<see cref="BeatActivation.Downbeats"/>), from the same network calls, windows, overlap weighting and music gate.
 /// <para>
 /// The head reads the track's log-mel, computed in the tempo estimator's chunks (<see cref="Chunker.WithHop"/>: whole
 /// hops apart, so every chunk's columns are the track's frames; chunks of the model's length, the last one zero-padded)
@@ -148,6 +150,8 @@ public sealed class ModelBeatActivation : IBeatActivationSource
         private long _bufferStart, _count, _coveredEnd, _samples;
         private bool _gaveSamples, _gaveLogMel;
         private readonly List<double> _sum = new(), _weight = new();
+        // The downbeat head's weighted sums, beside _sum (same weights); null when the model has no downbeat head.
+        private readonly List<double>? _downbeatSum;
         private readonly List<float> _flux = new();
 
         internal Builder(ModelBeatActivation head)
@@ -155,6 +159,7 @@ public sealed class ModelBeatActivation : IBeatActivationSource
             _head = head;
             _cutter = head._chunker.Begin();
             _bands = head._model.Metadata.Input.MelBands;
+            _downbeatSum = head._model.Network.HasDownbeatHead ? new() : null;
             _buffer = new float[(head._windowFrames + head._chunker.Input.ChunkFrames) * _bands];
             AppendSilence(TempoTcn.FeatureFrameOffset);
         }
@@ -226,11 +231,19 @@ public sealed class ModelBeatActivation : IBeatActivationSource
                 if (_bufferStart + window >= end) break;
                 Drop(_head._stepFrames);
             }
+            var values = Average(_sum, frames);
+            var downbeats = _downbeatSum is null ? null : Average(_downbeatSum, frames);
+            _head.GateToMusic(_flux, values, downbeats);
+            return new BeatActivation(values, _head._model.Metadata.Input.FramesPerSecond) { Producer = _head, Downbeats = downbeats };
+        }
+
+        /// <summary>Each of the track's <paramref name="frames"/> frames: its windows' outputs averaged with their weights.</summary>
+        private float[] Average(List<double> sum, int frames)
+        {
             var values = new float[frames];
-            for (int g = 0; g < frames && g < _sum.Count; g++)
-                values[g] = _weight[g] > 0 ? (float)(_sum[g] / _weight[g]) : 0f;
-            _head.GateToMusic(values, _flux);
-            return new BeatActivation(values, _head._model.Metadata.Input.FramesPerSecond) { Producer = _head };
+            for (int g = 0; g < frames && g < sum.Count; g++)
+                values[g] = _weight[g] > 0 ? (float)(sum[g] / _weight[g]) : 0f;
+            return values;
         }
 
         private void Append(float[] columns, int frames)
@@ -268,6 +281,7 @@ public sealed class ModelBeatActivation : IBeatActivationSource
         {
             ct.ThrowIfCancellationRequested();
             float[] row, rise;
+            float[]? downbeatRow = null;
             using (var scope = NewDisposeScope())
             {
                 var spec = tensor(_buffer.AsSpan(0, frames * _bands).ToArray(), new long[] { frames, _bands }).t().reshape(1, 1, _bands, frames);
@@ -283,15 +297,18 @@ public sealed class ModelBeatActivation : IBeatActivationSource
                     using var noGrad = no_grad();
                     var features = _head._model.Network.Features(_head._model.Network.Normalize(spec));
                     row = _head._model.Network.BeatLogitsFromFeatures(features).sigmoid()[0].data<float>().ToArray();
+                    if (_downbeatSum is not null)
+                        downbeatRow = _head._model.Network.DownbeatLogitsFromFeatures(features).sigmoid()[0].data<float>().ToArray();
                 }
             }
             // Output j reads window frame j + 2, which is padded frame _bufferStart + j + 2: track frame _bufferStart + j.
             for (int j = 0; j < row.Length; j++)
             {
                 int g = checked((int)(_bufferStart + j));
-                while (_sum.Count <= g) { _sum.Add(0); _weight.Add(0); _flux.Add(0); }
+                while (_sum.Count <= g) { _sum.Add(0); _downbeatSum?.Add(0); _weight.Add(0); _flux.Add(0); }
                 double w = Math.Min(j + 1, row.Length - j);
                 _sum[g] += w * row[j];
+                if (downbeatRow is not null) _downbeatSum![g] += w * downbeatRow[j];
                 _weight[g] += w;
                 // Window frame j + 2's rise is element j + 1.
                 if (j + 1 < rise.Length) _flux[g] = Math.Max(_flux[g], rise[j + 1]);
@@ -300,18 +317,23 @@ public sealed class ModelBeatActivation : IBeatActivationSource
         }
     }
 
-    /// <summary>Zero outside the span where the onset strength reaches <see cref="ModelBeatActivationConfig.MusicGate"/>
-    /// of its peak (all zero when it is 0 throughout: silence or a steady tone).</summary>
-    private void GateToMusic(float[] values, List<float> flux)
+    /// <summary>Each activation (the beats', and the downbeats' when there are any) zero outside the span where the onset
+    /// strength reaches <see cref="ModelBeatActivationConfig.MusicGate"/> of its peak (all zero when it is 0 throughout:
+    /// silence or a steady tone).</summary>
+    private void GateToMusic(List<float> flux, params float[]?[] activations)
     {
         float peak = flux.Count == 0 ? 0 : flux.Max();
         int first = peak > 0 ? flux.FindIndex(v => v >= Config.MusicGate * peak) : -1;
-        if (first < 0) { Array.Clear(values); return; }
-        int last = flux.FindLastIndex(v => v >= Config.MusicGate * peak);
-        // One frame of slack each side: a beat may sit a frame before the flux of its onset rises.
-        int from = Math.Max(0, first - 1), to = Math.Min(values.Length - 1, last + 1);
-        if (from > 0) Array.Clear(values, 0, Math.Min(from, values.Length));
-        if (to + 1 < values.Length) Array.Clear(values, to + 1, values.Length - to - 1);
+        int last = first < 0 ? -1 : flux.FindLastIndex(v => v >= Config.MusicGate * peak);
+        foreach (var values in activations)
+        {
+            if (values is null) continue;
+            if (first < 0) { Array.Clear(values); continue; }
+            // One frame of slack each side: a beat may sit a frame before the flux of its onset rises.
+            int from = Math.Max(0, first - 1), to = Math.Min(values.Length - 1, last + 1);
+            if (from > 0) Array.Clear(values, 0, Math.Min(from, values.Length));
+            if (to + 1 < values.Length) Array.Clear(values, to + 1, values.Length - to - 1);
+        }
     }
 
     private static readonly double TopNats = Math.Log(1e4);

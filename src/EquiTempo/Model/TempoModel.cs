@@ -189,9 +189,11 @@ public sealed class TempoModel : IModelFile, IDisposable
         {
             var read = new HashSet<string>();
             model.HalfPrecision = ReadTensors(r, model.Network.state_dict(), name, read);
-            // A header that promises a beat head whose weights the file lacks would otherwise give a random one.
+            // A header that promises a beat (or downbeat) head whose weights the file lacks would otherwise give a random one.
             if (model.Network.HasBeatHead && !read.Contains("beat.weight"))
                 throw new ModelFileException(name, "its header has a beat head but the file holds no beat-head weights");
+            if (model.Network.HasDownbeatHead && !read.Contains("downbeat.weight"))
+                throw new ModelFileException(name, "its header has a downbeat head but the file holds no downbeat-head weights");
         }
         catch (Exception e) when (e is EndOfStreamException or IOException)
         {
@@ -274,6 +276,8 @@ public sealed class TempoModel : IModelFile, IDisposable
             var meta = node.Deserialize<ModelMetadata>(Json) ?? throw new ModelFileException(path, "empty model header");
             try { meta.FrontEnd.ValidatedFor(meta.Input); }
             catch (EquiTempoException e) when (e.Reason == ErrorReason.InvalidSetting) { throw new ModelFileException(path, e.Message, e); }
+            if (meta.Network is { DownbeatHead: true, BeatHead: false })
+                throw new ModelFileException(path, "its header has a downbeat head without the beat head it is trained beside");
             return meta;
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or InvalidOperationException or FormatException)
@@ -320,6 +324,14 @@ public sealed class TempoModel : IModelFile, IDisposable
     public void AddBeatHead()
     {
         Network.AddBeatHead();
+        Metadata.Network = Network.Config;
+    }
+
+    /// <summary>Adds an untrained downbeat head (and a beat head when it has none) to the network and records them in the
+    /// metadata (a no-op when the model has one).</summary>
+    public void AddDownbeatHead()
+    {
+        Network.AddDownbeatHead();
         Metadata.Network = Network.Config;
     }
 

@@ -7,8 +7,9 @@ using F = TorchSharp.torch.nn.functional;
 namespace EquiTempo.Model;
 
 /// <summary>Network settings; defaults are the paper's "TCN" (about 28k parameters with the 300-class head).
-/// <see cref="BeatHead"/> adds the frame-wise beat head (<see cref="TempoTcn.BeatLogitsFromFeatures"/>); files
-/// written before it existed lack the setting and load without one.</summary>
+/// <see cref="BeatHead"/> adds the frame-wise beat head (<see cref="TempoTcn.BeatLogitsFromFeatures"/>), <see cref="DownbeatHead"/>
+/// a downbeat head beside it (<see cref="TempoTcn.DownbeatLogitsFromFeatures"/>; only with a beat head, which it is trained
+/// with); files written before either existed lack the setting and load without that head.</summary>
 public sealed record TcnConfig(
     int Filters = 16,
     int KernelSize = 5,
@@ -17,7 +18,8 @@ public sealed record TcnConfig(
     int EmbeddingSize = 16,
     int TempoClasses = 300,
     TcnInit Init = TcnInit.SignalPreserving,
-    bool BeatHead = false);
+    bool BeatHead = false,
+    bool DownbeatHead = false);
 
 /// <summary>How the weights start.</summary>
 public enum TcnInit
@@ -40,7 +42,8 @@ public enum TcnInit
 /// → ELU → Linear(16→1), the scalar z that self-supervision makes proportional to tempo.
 /// A classifier head ELU → Linear(16→300) on the embedding serves the fine-tuned downstream route.
 /// An optional beat head, Conv1d(filters→1, kernel 3, same) on the frame features before the time average,
-/// gives a beat logit per frame (100 frames/s), trained with the class head (Böck et al. 2019's multi-task TCN).
+/// gives a beat logit per frame (100 frames/s), trained with the class head (Böck et al. 2019's multi-task TCN); an optional
+/// downbeat head of the same form beside it gives a downbeat logit per frame.
 /// </summary>
 /// <remarks>
 /// Two forms of the same function, chosen for speed on CPU: ELU is applied after the
@@ -63,10 +66,12 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     private readonly Linear output_reg;
     private readonly Linear output;
     private Conv1d? beat;
+    private Conv1d? downbeat;
 
     public TempoTcn(TcnConfig? config = null, int melBands = 81) : base("TempoTcn")
     {
         Config = config ?? new TcnConfig();
+        if (Config.DownbeatHead && !Config.BeatHead) throw EquiTempoException.InvalidSetting("downbeat head", "needs the beat head, beside which it is trained");
         if (melBands < ModelInput.MinMelBands) throw EquiTempoException.InvalidSetting("mel bands", $"{melBands} is below {ModelInput.MinMelBands}, which the network's convs need");
         MelBands = melBands;
         int f = Config.Filters;
@@ -86,8 +91,10 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         if (Config.Init == TcnInit.SignalPreserving) InitialiseSignalPreserving();
         // Drawn after every other weight, so that a network with the head starts from the same weights for the rest
         // as one without, and registered last, as AddBeatHead registers it (the parameter order a checkpoint's
-        // optimiser state follows).
+        // optimiser state follows). The downbeat head comes after the beat head for the same reasons: a file with the
+        // beat head alone keeps its order, and a network with both starts from the beat-only network's weights.
         if (Config.BeatHead) RegisterBeatHead();
+        if (Config.DownbeatHead) RegisterDownbeatHead();
     }
 
     private void InitialiseSignalPreserving()
@@ -107,6 +114,9 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     /// <summary>Whether the network has the frame-wise beat head.</summary>
     public bool HasBeatHead => beat is not null;
 
+    /// <summary>Whether the network has the frame-wise downbeat head (it then has the beat head too).</summary>
+    public bool HasDownbeatHead => downbeat is not null;
+
     /// <summary>Adds an untrained beat head (for a model trained without one to learn it); no-op when it has one.</summary>
     public void AddBeatHead()
     {
@@ -116,10 +126,27 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
         Config = Config with { BeatHead = true };
     }
 
+    /// <summary>Adds an untrained downbeat head, and an untrained beat head first when the network has none (the
+    /// downbeat head is only trained beside it); no-op when it has one.</summary>
+    public void AddDownbeatHead()
+    {
+        if (downbeat is not null) return;
+        AddBeatHead();
+        RegisterDownbeatHead();
+        if (!training) downbeat!.eval();
+        Config = Config with { DownbeatHead = true };
+    }
+
     private void RegisterBeatHead()
     {
         beat = BeatConv(Config.Filters);
         register_module(nameof(beat), beat);
+    }
+
+    private void RegisterDownbeatHead()
+    {
+        downbeat = BeatConv(Config.Filters);
+        register_module(nameof(downbeat), downbeat);
     }
 
     /// <summary>Output frame j of <see cref="Features"/> describes input frame j + this: the two (3×3) convs are
@@ -127,10 +154,15 @@ public sealed class TempoTcn : nn.Module<Tensor, Tensor>
     public const int FeatureFrameOffset = 2;
 
     /// <summary>Frame features (B, filters, frames) → beat logits (B, frames); the network must have a beat head.</summary>
-    public Tensor BeatLogitsFromFeatures(Tensor features)
+    public Tensor BeatLogitsFromFeatures(Tensor features) => FrameLogits(beat, features, "beat");
+
+    /// <summary>Frame features (B, filters, frames) → downbeat logits (B, frames); the network must have a downbeat head.</summary>
+    public Tensor DownbeatLogitsFromFeatures(Tensor features) => FrameLogits(downbeat, features, "downbeat");
+
+    private static Tensor FrameLogits(Conv1d? head, Tensor features, string what)
     {
-        if (beat is null) throw new InvalidOperationException("the network has no beat head");
-        using var logits = beat.forward(features);
+        if (head is null) throw new InvalidOperationException($"the network has no {what} head");
+        using var logits = head.forward(features);
         return logits.squeeze(1);
     }
 

@@ -94,17 +94,22 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
     public void AFreshNetworkWithAHead_StartsFromTheSameOtherWeightsAsOneWithout()
     {
         foreach (var init in new[] { TcnInit.SignalPreserving, TcnInit.PyTorchDefault })
-        {
-            manual_seed(8);
-            using var with = new TempoTcn(TinyBeatModel.Network with { Init = init, BeatHead = true }, 27);
-            manual_seed(8);
-            using var without = new TempoTcn(TinyBeatModel.Network with { Init = init }, 27);
-            var a = with.named_parameters().ToList();
-            var b = without.named_parameters().ToList();
-            Assert.Equal(b.Select(p => p.name).Append("beat.weight").Append("beat.bias"), a.Select(p => p.name));   // the head comes last
-            foreach (var ((name, x), (_, y)) in a.Zip(b))
-                Assert.True(x.equal(y).all().item<bool>(), $"{name} ({init}) differs");
-        }
+            AssertHeadComesLast(TinyBeatModel.Network with { Init = init, BeatHead = true }, TinyBeatModel.Network with { Init = init }, "beat");
+    }
+
+    /// <summary>A fresh network of <paramref name="withHead"/> has the parameters of one of <paramref name="without"/>,
+    /// equal, then the head's (<paramref name="head"/>.weight, .bias) last, as a checkpoint's optimiser state expects.</summary>
+    internal static void AssertHeadComesLast(TcnConfig withHead, TcnConfig without, string head)
+    {
+        manual_seed(8);
+        using var with = new TempoTcn(withHead, 27);
+        manual_seed(8);
+        using var other = new TempoTcn(without, 27);
+        var a = with.named_parameters().ToList();
+        var b = other.named_parameters().ToList();
+        Assert.Equal(b.Select(p => p.name).Append($"{head}.weight").Append($"{head}.bias"), a.Select(p => p.name));
+        foreach (var ((name, x), (_, y)) in a.Zip(b))
+            Assert.True(x.equal(y).all().item<bool>(), $"{name} ({withHead}) differs");
     }
 
     [Fact]
@@ -284,7 +289,7 @@ public sealed class ModelBeatHeadTests(TinyBeatModel tiny) : IClassFixture<TinyB
     /// 8th digit of some weights (seen 2026-12-03, every run; not traced: README, "Not done yet"); these tests are about
     /// what the runs compute, so they compare bit for bit on one thread.
     /// </summary>
-    private static IDisposable OneLibTorchThread()
+    internal static IDisposable OneLibTorchThread()
     {
         int threads = get_num_threads();
         set_num_threads(1);

@@ -62,7 +62,7 @@ public class ResumeDeterminismTests : IDisposable
         AssertSameRun(whole, resumed, lossColumns: 3);   // validation loss, Acc1, Acc2
     }
 
-    private static void KillDuringEpoch2(Action<CancellationTokenSource> run)
+    internal static void KillDuringEpoch2(Action<CancellationTokenSource> run)
     {
         using var cts = new CancellationTokenSource();
         Assert.ThrowsAny<OperationCanceledException>(() => run(cts));
@@ -70,7 +70,7 @@ public class ResumeDeterminismTests : IDisposable
         manual_seed(12345);
     }
 
-    private static SyncProgress StopAtEpoch2(CancellationTokenSource cts) => new(p => { if (p.Epoch == 2) cts.Cancel(); });
+    internal static IProgress<TrainingProgress> StopAtEpoch2(CancellationTokenSource cts) => new SyncProgress(p => { if (p.Epoch == 2) cts.Cancel(); });
 
     /// <summary>Per-step losses and per-epoch results equal to the last digit logged (G6), and the final weights bit for bit.</summary>
     internal static void AssertSameRun(string whole, string resumed, int lossColumns)
