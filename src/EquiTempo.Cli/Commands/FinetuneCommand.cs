@@ -45,8 +45,8 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             OptionChecks.Positive("--lr", LearningRate),
             OptionChecks.IntRange("--patience", Patience, 0),
             OptionChecks.Fraction("--validation", Validation),
-            OptionChecks.Range("--min-rate", MinRate, MinStretch, MaxStretch),
-            OptionChecks.Range("--max-rate", MaxRate, MinStretch, MaxStretch),
+            OptionChecks.Range("--min-rate", MinRate, ExcerptLimits.MinStretch, ExcerptLimits.MaxStretch),
+            OptionChecks.Range("--max-rate", MaxRate, ExcerptLimits.MinStretch, ExcerptLimits.MaxStretch),
             OptionChecks.Ordered("--min-rate", MinRate ?? 1, "--max-rate", MaxRate ?? 1),
             OptionChecks.Range("--label-sigma", LabelSigma, 0, 1),
             OptionChecks.IntRange("--excerpts-per-track", ExcerptsPerTrack, 1, ExcerptLimits.MaxPerFile),
@@ -58,9 +58,6 @@ public sealed class FinetuneCommand : Command<FinetuneCommand.Settings>
             OptionChecks.IntRange("--max-tracks", MaxTracks, 1),
             OptionChecks.IntRange("--max-steps", MaxSteps, 0),
             OptionChecks.IntRange("--excerpt-samples", ExcerptSamples, ExcerptLimits.MinSamples, ExcerptLimits.MaxSamples));
-
-        /// <summary>Two octaves either way: further, a label moves out of the head's 1–299 BPM classes for most music.</summary>
-        private const double MinStretch = 0.25, MaxStretch = 4;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken ct)

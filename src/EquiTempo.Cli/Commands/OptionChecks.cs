@@ -68,4 +68,7 @@ internal static class ExcerptLimits
     public const int MaxSamples = 60 * 44_100;
     /// <summary>The epoch's order lists every excerpt of every file, so this bounds its size.</summary>
     public const int MaxPerFile = 1000;
+    /// <summary>Stretches two octaves either way at most: further, a fine-tuning label moves out of the head's 1–299 BPM
+    /// classes for most music, and a self-supervised view is mostly silence or a few beats.</summary>
+    public const double MinStretch = 0.25, MaxStretch = 4;
 }

@@ -72,6 +72,9 @@ public class TrainingBadInputTests(TrainingBadInputFiles files) : IClassFixture<
         Add("train: negative step cap", Train, "--max-steps -1", Usage, "--max-steps");
         Add("train: negative minimum length", Train, "--min-seconds -1", Usage, "--min-seconds");
         Add("train: zero excerpts per file", Train, "--excerpts-per-file 0", Usage, "--excerpts-per-file");
+        Add("train: rates in the wrong order", Train, "--min-rate 1.3 --max-rate 1.2", Usage, "--min-rate", "must not exceed");
+        Add("train: fastest view rate left at the default under a slower minimum", Train, "--min-rate 1.5", Usage, "--min-rate", "must not exceed");
+        Add("train: stretch beyond two octaves", Train, "--max-rate 10", Usage, "--max-rate", "10");
         Add("train: unknown stretch domain", Train, "--stretch time", Usage, "--stretch", "waveform or features");
         Add("train: unknown initialisation", Train, "--init xavier", Usage, "--init", "xavier");
         Add("train: run folder is a file", new[] { "train", "--audio", "{audio}", "--out", "{file}" }, "", Usage, "--out", "is a file");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using EquiTempo.Evaluation;
 using EquiTempo.Features;
 using EquiTempo.Model;
@@ -35,6 +36,17 @@ public class TrainingCommandTests : IDisposable
         Assert.True(code == 0, err);
         Assert.Contains("3 epochs", output);
         ResumeDeterminismTests.AssertSameRunAcrossProcesses(whole, resumed);
+    }
+
+    [Fact]
+    public void Train_WithARateRange_RecordsItInTheRunsConfig()
+    {
+        string run = Path.Combine(_dir, "wide");
+        var (code, _, err) = CliTests.Run(TinyTrain(run, 1).Concat(new[] { "--min-rate", "0.7", "--max-rate", "1.3" }).ToArray());
+        Assert.True(code == 0, err);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json")));
+        var cfg = json.RootElement.GetProperty("training").Deserialize<TrainingConfig>(TempoModel.Json)!;
+        Assert.Equal((0.7, 1.3), (cfg.MinRate, cfg.MaxRate));
     }
 
     [Theory]
