@@ -109,7 +109,7 @@ public sealed class BeatsCommand : Command<BeatsCommand.Settings>
         var track = tracker.Track(audio, path, ct);
         try
         {
-            WavWriter.WriteMono16(sonify!, BeatSonifier.Mix(audio.Samples, audio.SampleRate, track.Times), audio.SampleRate);
+            WavWriter.WriteMono16(sonify!, BeatSonifier.Mix(audio.Samples, audio.SampleRate, track.Times, track.Numbers), audio.SampleRate);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
