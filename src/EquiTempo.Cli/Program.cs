@@ -32,6 +32,7 @@ app.Configure(c =>
         .WithDescription("Measure how z follows time-stretching on held-out audio (median ratio error, log-log slope, R²).");
     c.AddCommand<RenderRhythmsCommand>("render-rhythms")
         .WithDescription("Write drum patterns rendered at known tempi (WAV + index.tsv): labelled audio with no human label.");
+    c.AddCommand<AverageCommand>("average").WithDescription("Write the element-wise mean of several models' weights (e.g. a run's last epochs).");
     c.AddCommand<CompactCommand>("compact").WithDescription("Write a model with float16 weights (half the size; for shipping).");
     c.AddCommand<RenderSongsCommand>("render-songs")
         .WithDescription("Compose multi-instrument songs at known tempi and render them with fluidsynth (WAV + index.tsv): labelled music with no human label.");
