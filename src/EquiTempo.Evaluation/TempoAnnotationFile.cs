@@ -113,8 +113,7 @@ public static class TempoAnnotationFile
     public static BeatAnnotation ReadBeats(string path)
     {
         if (!File.Exists(path)) throw new EquiTempoException(ErrorReason.InvalidData, path, "annotation file not found");
-        var lines = DataLines(path);
-        return new BeatAnnotation(BeatTimes(path, lines).ToArray(), BeatNumbers(lines));
+        return Beats(path, DataLines(path));
     }
 
     /// <summary>As <see cref="ReadBeats"/> for a beat-time file (<c>.beats</c>, or <c>.txt</c> of more than one line);
@@ -125,8 +124,10 @@ public static class TempoAnnotationFile
         if (ext == ".beats") return ReadBeats(path);
         if (ext != ".txt") return null;
         var lines = DataLines(path);
-        return lines.Count > 1 ? new BeatAnnotation(BeatTimes(path, lines).ToArray(), BeatNumbers(lines)) : null;
+        return lines.Count > 1 ? Beats(path, lines) : null;
     }
+
+    private static BeatAnnotation Beats(string path, List<DataLine> lines) => new(BeatTimes(path, lines).ToArray(), BeatNumbers(lines));
 
     // Numbers only when every line's second cell is a whole number ≥ 1: some datasets put a label or a confidence
     // there, which says nothing about the bar, so anything else means "no numbers", not an error.
